@@ -1,0 +1,1 @@
+"""The compat function: one OpenAI-compatible API over every provider."""

@@ -1,0 +1,63 @@
+"""The one place that reads configuration.
+
+Everything the gateway needs from its environment is read here, once per process, into a frozen
+dataclass. Lambda sets these variables from `template.yaml`; the local server sets the same ones.
+Nothing here touches the network, so importing it is free at cold start.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+
+@dataclass(frozen=True)
+class Settings:
+    config_table: str = "ConfigTable"
+    counters_table: str = "CountersTable"
+    cache_table: str = "CacheTable"
+    logs_table: str = "LogsTable"
+    # Secrets Manager names of provider keys start with this prefix (the stack's own namespace).
+    secret_prefix: str = "aigw/local"
+    # Admin token: a literal (local development) or the ARN of the secret that holds it (deployed).
+    admin_token: str | None = None
+    admin_secret_arn: str | None = None
+    # How long gateways, tokens and provider keys stay cached in a warm process, in seconds.
+    config_cache_seconds: float = 5.0
+    region: str = "us-east-1"
+    # Whether the functions may sign Bedrock calls with their own IAM role (deployed only).
+    bedrock_use_role: bool = False
+    upstream_overrides: dict[str, str] = field(default_factory=dict)
+
+    def upstream_override(self, slug: str) -> str | None:
+        """`AIGW_UPSTREAM_<SLUG>` replaces a provider's base URL (tests point it at fakes)."""
+        return self.upstream_overrides.get(slug.upper().replace("-", "_"))
+
+
+def _flag(value: str | None) -> bool:
+    return (value or "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def settings_from_env(env: dict[str, str] | os._Environ[str] | None = None) -> Settings:
+    e = os.environ if env is None else env
+    prefix = "AIGW_UPSTREAM_"
+    return Settings(
+        config_table=e.get("AIGW_CONFIG_TABLE", "ConfigTable"),
+        counters_table=e.get("AIGW_COUNTERS_TABLE", "CountersTable"),
+        cache_table=e.get("AIGW_CACHE_TABLE", "CacheTable"),
+        logs_table=e.get("AIGW_LOGS_TABLE", "LogsTable"),
+        secret_prefix=e.get("AIGW_SECRET_PREFIX", "aigw/local").rstrip("/"),
+        admin_token=e.get("AIGW_ADMIN_TOKEN") or None,
+        admin_secret_arn=e.get("AIGW_ADMIN_SECRET_ARN") or None,
+        config_cache_seconds=float(e.get("AIGW_CONFIG_CACHE_SECONDS", "5")),
+        region=e.get("AWS_REGION") or e.get("AWS_DEFAULT_REGION") or "us-east-1",
+        bedrock_use_role=_flag(e.get("AIGW_BEDROCK_USE_ROLE")),
+        upstream_overrides={k[len(prefix):]: v for k, v in e.items() if k.startswith(prefix) and v},
+    )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Process-wide settings; tests that change the environment call `get_settings.cache_clear()`."""
+    return settings_from_env()

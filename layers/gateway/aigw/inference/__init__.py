@@ -1,0 +1,1 @@
+"""The inference function: provider passthrough and the universal endpoint."""

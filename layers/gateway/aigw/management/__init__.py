@@ -1,0 +1,1 @@
+"""The Cloudflare-compatible management API (`/client/v4/accounts/{account}/ai-gateway/...`)."""

@@ -1,0 +1,95 @@
+"""`/gateways`: list, create, get, full update, delete, and the data-plane URL of a provider."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from fastapi import APIRouter, Request
+
+from aigw.errors import InvalidRequest, NotFound
+from aigw.ids import now_iso
+from aigw.management.auth import authorize
+from aigw.management.envelope import ok, ok_page
+from aigw.management.gateway_schema import (GATEWAY_ID_PATTERN, GatewayCreate, GatewaySettings,
+                                            gateway_document)
+from aigw.stores.config_store import config_store
+from aigw.validation import parse_json_object, query_int, validate
+
+router = APIRouter(prefix="/client/v4/accounts/{account_id}/ai-gateway")
+_GATEWAY_ID = re.compile(GATEWAY_ID_PATTERN)
+_PROVIDER = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+def load_gateway(account_id: str, gateway_id: str) -> dict[str, Any]:
+    doc = config_store().gateways.get(account_id, gateway_id)
+    if doc is None:
+        raise NotFound(f"gateway '{gateway_id}' not found")
+    return doc
+
+
+@router.get("/gateways")
+async def list_gateways(request: Request, account_id: str) -> dict[str, Any]:
+    authorize(request, account_id, "read")
+    q = request.query_params
+    page = query_int(dict(q), "page", 1, 1, 1_000_000)
+    per_page = query_int(dict(q), "per_page", 20, 1, 100)
+    search = (q.get("search") or "").lower()
+    gateways = [g for g in config_store().gateways.list(account_id) if search in g["id"].lower()]
+    return ok_page(gateways, page, per_page)
+
+
+@router.post("/gateways")
+async def create_gateway(request: Request, account_id: str) -> dict[str, Any]:
+    authorize(request, account_id, "edit")
+    body = validate(GatewayCreate, parse_json_object(await request.body()))
+    now = now_iso()
+    settings = GatewaySettings.model_validate(body.model_dump(exclude={"id"}))
+    doc = gateway_document(body.id, settings, now, now)
+    config_store().gateways.create(account_id, body.id, doc)
+    return ok(doc)
+
+
+@router.get("/gateways/{gateway_id}")
+async def get_gateway(request: Request, account_id: str, gateway_id: str) -> dict[str, Any]:
+    authorize(request, account_id, "read")
+    return ok(load_gateway(account_id, gateway_id))
+
+
+@router.put("/gateways/{gateway_id}")
+async def update_gateway(request: Request, account_id: str, gateway_id: str) -> dict[str, Any]:
+    authorize(request, account_id, "edit")
+    settings = validate(GatewaySettings, parse_json_object(await request.body()))
+    old = load_gateway(account_id, gateway_id)
+    doc = gateway_document(gateway_id, settings, old["created_at"], now_iso())
+    config_store().gateways.replace(account_id, gateway_id, doc)
+    return ok(doc)
+
+
+@router.delete("/gateways/{gateway_id}")
+async def delete_gateway(request: Request, account_id: str, gateway_id: str) -> dict[str, Any]:
+    authorize(request, account_id, "edit")
+    return ok(config_store().gateways.delete(account_id, gateway_id))
+
+
+def public_base_url(request: Request) -> str:
+    """The base URL the client used, including API Gateway's stage on execute-api hosts."""
+    headers = request.headers
+    proto = headers.get("x-forwarded-proto") or request.url.scheme
+    host = headers.get("host") or request.url.netloc
+    base = f"{proto}://{host}"
+    event = request.scope.get("aws.event") or {}
+    stage = (event.get("requestContext") or {}).get("stage")
+    if stage and host.endswith(".amazonaws.com"):
+        base += f"/{stage}"
+    return base
+
+
+@router.get("/gateways/{gateway_id}/url/{provider}")
+async def gateway_url(request: Request, account_id: str, gateway_id: str,
+                      provider: str) -> dict[str, Any]:
+    authorize(request, account_id, "read")
+    load_gateway(account_id, gateway_id)
+    if not _PROVIDER.match(provider) or len(provider) > 64:
+        raise InvalidRequest(f"'{provider}' is not a provider slug", code=7001)
+    return ok(f"{public_base_url(request)}/v1/{account_id}/{gateway_id}/{provider}")

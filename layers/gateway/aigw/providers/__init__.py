@@ -1,0 +1,1 @@
+"""Provider declarations and translations, one module per provider (registered by slug)."""

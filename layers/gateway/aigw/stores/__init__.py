@@ -1,0 +1,1 @@
+"""AWS knowledge lives here and nowhere else: DynamoDB tables and Secrets Manager secrets."""

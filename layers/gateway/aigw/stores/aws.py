@@ -1,0 +1,40 @@
+"""boto3 clients, created on first use and shared by the process.
+
+Clients are built lazily so importing a function module does no network work and no credential
+lookup. `AWS_ENDPOINT_URL` (honoured by boto3 itself) points them at moto locally.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+import boto3
+from botocore.config import Config
+
+from aigw.config import get_settings
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient  # pragma: no cover
+    from mypy_boto3_secretsmanager import SecretsManagerClient  # pragma: no cover
+
+_CONFIG = Config(retries={"max_attempts": 3, "mode": "standard"}, tcp_keepalive=True,
+                 connect_timeout=2, read_timeout=5)
+
+
+@lru_cache(maxsize=1)
+def dynamodb() -> "DynamoDBClient":
+    return boto3.session.Session().client("dynamodb", region_name=get_settings().region,
+                                          config=_CONFIG)
+
+
+@lru_cache(maxsize=1)
+def secretsmanager() -> "SecretsManagerClient":
+    return boto3.session.Session().client("secretsmanager", region_name=get_settings().region,
+                                          config=_CONFIG)
+
+
+def reset_clients() -> None:
+    """Forget cached clients (tests that point the process at a new moto server)."""
+    dynamodb.cache_clear()
+    secretsmanager.cache_clear()

@@ -1,0 +1,1 @@
+"""HTTP glue shared by the three function apps: error rendering and app construction."""

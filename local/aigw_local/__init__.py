@@ -1,0 +1,1 @@
+"""Local mode: the whole gateway in one process, with an embedded moto server for AWS state."""

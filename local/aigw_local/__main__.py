@@ -1,0 +1,3 @@
+from aigw_local.server import main
+
+main()

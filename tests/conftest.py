@@ -1,0 +1,50 @@
+"""Suite-wide fixtures: one embedded moto server (server mode) with the template's tables."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+from aigw.config import get_settings
+from aigw.stores.aws import reset_clients
+
+ADMIN_TOKEN = "test-admin-token-0123456789"
+
+
+@pytest.fixture(scope="session")
+def local_stack() -> Iterator[object]:
+    from aigw_local.server import start_local_stack
+
+    saved = dict(os.environ)
+    os.environ["AIGW_ADMIN_TOKEN"] = ADMIN_TOKEN
+    stack = start_local_stack(os.environ)
+    _reset_process_caches()
+    yield stack
+    stack.moto.stop()
+    os.environ.clear()
+    os.environ.update(saved)
+    _reset_process_caches()
+
+
+def _reset_process_caches() -> None:
+    from aigw.management.auth import admin_token
+    from aigw.stores.config_store import config_store
+
+    get_settings.cache_clear()
+    reset_clients()
+    admin_token.cache_clear()
+    config_store.cache_clear()
+
+
+@pytest.fixture
+def account() -> str:
+    """A fresh account id per test: accounts are namespaces, so tests never see each other."""
+    return f"acct{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture
+def admin_headers() -> dict[str, str]:
+    return {"Authorization": f"Bearer {ADMIN_TOKEN}"}
