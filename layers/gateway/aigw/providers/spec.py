@@ -1,0 +1,153 @@
+"""What a provider is: a declaration the core reads, never code the core branches on.
+
+A `Provider` says where requests go (`route`), how a stored credential is attached (`auth`), which
+client headers count as the client's own credential, and — for providers that do not speak
+OpenAI's chat format — the `ChatTranslation` compat uses. OpenAI-shaped providers are rows of
+data in `openai_like.py`; the others have a module each.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Literal, Protocol
+
+AuthKind = Literal["header", "sigv4", "google_token"]
+
+
+@dataclass(frozen=True)
+class AuthScheme:
+    """How the gateway attaches a stored credential, and how it recognises a client's own.
+
+    kind:
+      header        the secret goes into `header` as `prefix + secret` (Bearer, x-api-key, ...)
+      sigv4         the secret is AWS credentials JSON; the gateway signs (service `service`)
+      google_token  the secret is a service-account JSON; the gateway mints an access token
+    """
+
+    kind: AuthKind = "header"
+    header: str = "authorization"
+    prefix: str = "Bearer "
+    #: Lower-case request headers whose presence means "the client brought a credential".
+    client_headers: tuple[str, ...] = ("authorization",)
+    #: Headers added when the client did not send them (e.g. `anthropic-version`).
+    default_headers: tuple[tuple[str, str], ...] = ()
+    #: SigV4 service name.
+    service: str = ""
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where one request goes: `origin` (scheme://host[:port]) + `path` (starts with /)."""
+
+    origin: str
+    path: str
+    #: AWS region for SigV4 signing; Google region for Vertex.
+    region: str | None = None
+
+    @property
+    def url(self) -> str:
+        return self.origin + self.path
+
+
+@dataclass(frozen=True)
+class RouteContext:
+    """What a provider may use to build a target. `base` already has overrides applied."""
+
+    account_id: str
+    base: str
+
+
+#: Turns the client's path after `/{provider}` (e.g. "/chat/completions") into a Target, or
+#: raises `aigw.errors.InvalidRequest` if a host-forming segment breaks the provider's grammar.
+RouteFn = Callable[[str, RouteContext], Target]
+
+
+# --------------------------------------------------------------------------- compat translation
+
+@dataclass
+class UpstreamCall:
+    """A translated chat (or embeddings) request, before credentials are attached.
+
+    `path` is appended to the provider's base. It may contain the placeholders `{project}` and
+    `{region}`, which the core fills from the credential in use (a Vertex service account's
+    `project_id`, the region of stored AWS credentials) or the deployment's defaults.
+    """
+
+    path: str  # may include a query string, e.g. "...:streamGenerateContent?alt=sse"
+    body: dict[str, Any]
+    stream: bool = False
+    headers: dict[str, str] = field(default_factory=dict)
+    #: Bedrock: the AWS region; Vertex: the location. Used by `route`-less providers.
+    region: str | None = None
+
+
+@dataclass
+class StreamEvent:
+    """One decoded upstream stream event, whatever its framing.
+
+    SSE: `event` is the SSE `event:` field (or None) and `data` the parsed JSON of `data:`.
+    AWS event stream (Bedrock): `event` is the `:event-type` header, `data` the parsed payload.
+    """
+
+    event: str | None
+    data: dict[str, Any]
+
+
+class ChatTranslation(Protocol):
+    """Pure functions between OpenAI chat and one provider's format. No I/O, no logging.
+
+    `model` is the model name without the provider prefix. Raise `aigw.errors.InvalidRequest`
+    (with `param`) for what the target cannot express.
+    """
+
+    #: How the core decodes this provider's stream: "sse" or "aws-eventstream".
+    stream_framing: Literal["sse", "aws-eventstream"]
+
+    def build_request(self, body: dict[str, Any], model: str) -> UpstreamCall: ...
+
+    def parse_response(self, data: dict[str, Any], model: str) -> dict[str, Any]:
+        """Upstream JSON -> OpenAI `chat.completion` object."""
+        ...
+
+    def new_stream_state(self, model: str, include_usage: bool) -> Any: ...
+
+    def parse_stream_event(self, state: Any, event: StreamEvent) -> list[dict[str, Any]]:
+        """One upstream event -> zero or more OpenAI `chat.completion.chunk` objects."""
+        ...
+
+    def finish_stream(self, state: Any) -> list[dict[str, Any]]:
+        """Chunks still owed when the upstream stream ends (e.g. the usage chunk)."""
+        ...
+
+    def error_message(self, status: int, data: Any) -> str:
+        """The upstream's own error message, carried into OpenAI's error shape."""
+        ...
+
+
+class EmbeddingsTranslation(Protocol):
+    """Pure functions between OpenAI `/embeddings` and one provider's embeddings API."""
+
+    def build_request(self, body: dict[str, Any], model: str) -> UpstreamCall: ...
+
+    def parse_response(self, data: dict[str, Any], model: str) -> dict[str, Any]:
+        """Upstream JSON -> OpenAI `{"object": "list", "data": [...], "model", "usage"}`."""
+        ...
+
+
+@dataclass(frozen=True)
+class Provider:
+    slug: str
+    #: Default upstream base (origin + base path). Host-templated providers document the
+    #: placeholders their `route` fills; `AIGW_UPSTREAM_<SLUG>` replaces it.
+    base_url: str
+    auth: AuthScheme = AuthScheme()
+    route: RouteFn | None = None
+    #: Compat: None means OpenAI-shaped (the body passes through with `model` rewritten).
+    chat: ChatTranslation | None = None
+    #: Compat: path of the OpenAI-shaped chat completions endpoint under the base.
+    chat_path: str = "/chat/completions"
+    embeddings_path: str | None = "/embeddings"
+    #: Compat embeddings for providers that are not OpenAI-shaped there.
+    embeddings: EmbeddingsTranslation | None = None
+    #: Whether compat may use this provider at all.
+    compat: bool = True
