@@ -25,6 +25,8 @@ class Settings:
     admin_secret_arn: str | None = None
     # How long gateways, tokens and provider keys stay cached in a warm process, in seconds.
     config_cache_seconds: float = 5.0
+    # How long a provider key read from Secrets Manager is reused; a rotation is seen after it.
+    key_cache_seconds: int = 60
     region: str = "us-east-1"
     # Whether the functions may sign Bedrock calls with their own IAM role (deployed only).
     bedrock_use_role: bool = False
@@ -51,6 +53,7 @@ def settings_from_env(env: dict[str, str] | os._Environ[str] | None = None) -> S
         admin_token=e.get("AIGW_ADMIN_TOKEN") or None,
         admin_secret_arn=e.get("AIGW_ADMIN_SECRET_ARN") or None,
         config_cache_seconds=float(e.get("AIGW_CONFIG_CACHE_SECONDS", "5")),
+        key_cache_seconds=int(e.get("AIGW_KEY_CACHE_SECONDS", "60")),
         region=e.get("AWS_REGION") or e.get("AWS_DEFAULT_REGION") or "us-east-1",
         bedrock_use_role=_flag(e.get("AIGW_BEDROCK_USE_ROLE")),
         upstream_overrides={k[len(prefix):]: v for k, v in e.items() if k.startswith(prefix) and v},

@@ -16,6 +16,7 @@ envelope on management, OpenAI's error shape on compat.
     ├── Conflict                  409  7003
     ├── RateLimited               429  2003 / 2041 (spend)
     ├── UpstreamError             502  connection failures          (retryable)
+    │   └── UpstreamStreamError   502* the upstream failed after its stream started
     └── UpstreamTimeout           504  no first byte within timeout (retryable)
 """
 
@@ -95,6 +96,20 @@ class RateLimited(GatewayError):
 
 class UpstreamError(GatewayError):
     status, code, retryable, openai_type = 502, 2005, True, "api_error"
+
+
+class UpstreamStreamError(UpstreamError):
+    """The upstream reported an error after its stream had started (HTTP 200 already sent).
+
+    `status` and `openai_type` come from the upstream's own error type, so a client sees the same
+    kind of error it would have seen had the upstream failed before streaming.
+    """
+
+    def __init__(self, message: str, *, status: int = 502, error_type: str = "api_error",
+                 retryable: bool = False) -> None:
+        super().__init__(message, status=status)
+        self.openai_type = error_type
+        self.retryable = retryable
 
 
 class UpstreamTimeout(GatewayError):

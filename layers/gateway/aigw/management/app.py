@@ -4,12 +4,19 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from aigw.management import gateways
+from aigw import tokens
+from aigw.management import custom_providers, gateways, provider_configs
+from aigw.management import tokens as token_routes
+from aigw.management.auth import register_token_verifier
 from aigw.web.errors import install_error_handlers
 
 
 def create_app() -> FastAPI:
     app = FastAPI(title="aigw management", docs_url=None, redoc_url=None, openapi_url=None)
     install_error_handlers(app, "management")
+    register_token_verifier(tokens.verify_management_token)
     app.include_router(gateways.router)
+    app.include_router(provider_configs.router)
+    app.include_router(token_routes.router)
+    app.include_router(custom_providers.router)
     return app

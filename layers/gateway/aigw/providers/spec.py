@@ -29,6 +29,8 @@ class AuthScheme:
     prefix: str = "Bearer "
     #: Lower-case request headers whose presence means "the client brought a credential".
     client_headers: tuple[str, ...] = ("authorization",)
+    #: Query parameters that carry a client credential (Google's `?key=`).
+    client_query_params: tuple[str, ...] = ()
     #: Headers added when the client did not send them (e.g. `anthropic-version`).
     default_headers: tuple[tuple[str, str], ...] = ()
     #: SigV4 service name.
@@ -151,3 +153,8 @@ class Provider:
     embeddings: EmbeddingsTranslation | None = None
     #: Whether compat may use this provider at all.
     compat: bool = True
+    #: Compat: prepended to translated paths so `route` sees a passthrough-shaped path
+    #: (Bedrock: "/bedrock-runtime/{region}").
+    compat_prefix: str = ""
+    #: Compat: the `{region}` used when the credential names none (None: the deployment's).
+    default_region: str | None = None

@@ -38,3 +38,18 @@ def reset_clients() -> None:
     """Forget cached clients (tests that point the process at a new moto server)."""
     dynamodb.cache_clear()
     secretsmanager.cache_clear()
+
+
+@lru_cache(maxsize=1)
+def _role_session() -> boto3.session.Session:
+    return boto3.session.Session()
+
+
+def role_credentials() -> object:
+    """The function's own IAM role credentials (botocore refreshes them before expiry)."""
+    creds = _role_session().get_credentials()
+    if creds is None:
+        from aigw.errors import AuthenticationFailed
+
+        raise AuthenticationFailed("no AWS credentials available to sign the Bedrock request")
+    return creds.get_frozen_credentials()

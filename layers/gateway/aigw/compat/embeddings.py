@@ -1,0 +1,42 @@
+"""`POST /compat/embeddings`: OpenAI embeddings over providers that have them."""
+
+from __future__ import annotations
+
+from starlette.responses import JSONResponse, Response, StreamingResponse
+
+from aigw.compat.errors import upstream_error
+from aigw.compat.upstream_call import parse_body, prepare, send_call
+from aigw.errors import InvalidRequest
+from aigw.forwarding import response_headers
+from aigw.logs import LogRecord
+from aigw.pipeline import relay
+from aigw.providers.spec import UpstreamCall
+
+
+async def embeddings(account_id: str, gateway_id: str, headers: dict[str, str], raw_body: bytes,
+                     log: LogRecord) -> Response:
+    body = parse_body(raw_body)
+    ctx, ref = prepare(account_id, gateway_id, headers, body.get("model"), log)
+    log.model_type = "embedding"
+    translation = ctx.provider.embeddings
+    if translation is not None:
+        call = translation.build_request(body, ref.model)
+    elif ctx.provider.embeddings_path and ctx.provider.chat is None:
+        call = UpstreamCall(path=ctx.provider.embeddings_path, body={**body, "model": ref.model})
+    else:
+        raise InvalidRequest(f"provider '{ctx.provider.slug}' has no embeddings on compat",
+                             param="model")
+    resp = await send_call(ctx, call)
+    if resp.status >= 400:
+        return await upstream_error(resp, ctx.provider)
+    if translation is None:
+        return StreamingResponse(relay(resp), status_code=resp.status,
+                                 headers=dict(response_headers(resp.headers.items())))
+    try:
+        data = await resp.json(content_type=None)
+    finally:
+        resp.release()
+    result = translation.parse_response(data, ref.model)
+    usage = result.get("usage") or {}
+    log.tokens_in = usage.get("prompt_tokens")
+    return JSONResponse(result)

@@ -1,0 +1,51 @@
+"""Upstream failures on compat, in OpenAI's error shape with the upstream's own message."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import aiohttp
+from starlette.responses import JSONResponse, Response
+
+from aigw.providers.spec import Provider
+
+_TYPE_BY_STATUS = {400: "invalid_request_error", 401: "authentication_error",
+                   403: "permission_error", 404: "not_found_error", 409: "conflict_error",
+                   422: "invalid_request_error", 429: "rate_limit_error"}
+
+
+def _default_message(data: Any, text: str) -> str:
+    if isinstance(data, dict):
+        err = data.get("error")
+        if isinstance(err, dict) and isinstance(err.get("message"), str):
+            return err["message"]
+        if isinstance(err, str):
+            return err
+        for key in ("message", "detail", "Message"):
+            if isinstance(data.get(key), str):
+                return data[key]
+        errors = data.get("errors")
+        if isinstance(errors, list) and errors and isinstance(errors[0], dict):
+            return str(errors[0].get("message", text))
+    return text[:2000] or "upstream error"
+
+
+async def upstream_error(resp: aiohttp.ClientResponse, provider: Provider) -> Response:
+    raw = await resp.read()
+    resp.release()
+    text = raw.decode("utf-8", "replace")
+    try:
+        data: Any = json.loads(raw)
+    except ValueError:
+        data = None
+    if provider.chat is None and isinstance(data, dict) and isinstance(data.get("error"), dict):
+        # Already OpenAI's shape (OpenAI-compatible upstream): pass it through unchanged.
+        return Response(raw, status_code=resp.status, media_type="application/json")
+    message = (provider.chat.error_message(resp.status, data) if provider.chat and data
+               is not None else None) or _default_message(data, text)
+    error_type = _TYPE_BY_STATUS.get(resp.status, "api_error" if resp.status >= 500
+                                     else "invalid_request_error")
+    body = {"error": {"message": message, "type": error_type, "code": resp.status,
+                      "param": None}}
+    return JSONResponse(body, status_code=resp.status)

@@ -1,0 +1,123 @@
+"""Shared compat steps: authenticate, pick the provider, credential, target, send.
+
+Chat completions and embeddings differ only in how the body is translated; everything from the
+gateway check to the upstream call is here, once.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+import aiohttp
+
+from aigw.config import Settings, get_settings
+from aigw.credentials import CredentialUse, attach, compat_credential
+from aigw.errors import InvalidRequest
+from aigw.gateways import load_gateway
+from aigw.logs import LogRecord
+from aigw.management.auth import admin_token, bearer
+from aigw.pipeline import custom_lookup
+from aigw.providers.registry import resolve_provider, route_request
+from aigw.providers.spec import Provider, UpstreamCall
+from aigw.request_options import RequestOptions, effective_retry, parse_request_options
+from aigw.upstream import UpstreamRequest, send_with_retries
+from aigw.compat.model_ref import ModelRef, parse_model
+
+GATEWAY_TOKEN_PREFIX = "aigw_"
+
+
+@dataclass
+class CompatContext:
+    provider: Provider
+    model: str
+    use: CredentialUse
+    secret: str | None
+    extra_headers: dict[str, str]
+    options: RequestOptions
+    gateway: dict[str, Any]
+    account_id: str
+    settings: Settings
+
+
+def parse_body(raw: bytes) -> dict[str, Any]:
+    try:
+        body = json.loads(raw or b"null")
+    except ValueError as e:
+        raise InvalidRequest("the request body is not valid JSON") from e
+    if not isinstance(body, dict):
+        raise InvalidRequest("the request body must be a JSON object")
+    return body
+
+
+def split_auth(headers: Mapping[str, str]) -> tuple[dict[str, str], str | None]:
+    """(headers for gateway auth, the client's provider key).
+
+    OpenAI SDKs always send `Authorization: Bearer <api_key>`. When that value is a gateway
+    token (or the admin token) it authenticates to the gateway and stored keys are used;
+    otherwise it is the provider key. `cf-aig-authorization` always wins for the gateway.
+    """
+    gateway_headers = dict(headers)
+    key = bearer(headers.get("authorization"))
+    if key is None:
+        return gateway_headers, None
+    admin = admin_token()
+    is_gateway_token = key.startswith(GATEWAY_TOKEN_PREFIX) or bool(
+        admin and hmac.compare_digest(key.encode(), admin.encode()))
+    if is_gateway_token:
+        gateway_headers.setdefault("cf-aig-authorization", f"Bearer {key}")
+        return gateway_headers, None
+    return gateway_headers, key
+
+
+def prepare(account_id: str, gateway_id: str, headers: Mapping[str, str], model: object,
+            log: LogRecord) -> tuple[CompatContext, ModelRef]:
+    settings = get_settings()
+    ref = parse_model(model)
+    log.account_id, log.gateway_id = account_id, gateway_id
+    log.provider, log.model = ref.provider, ref.model
+    options = parse_request_options(headers)
+    log.metadata = options.metadata
+    gateway_headers, client_key = split_auth(headers)
+    gateway = load_gateway(account_id, gateway_id, gateway_headers)
+    log.collect = options.collect_log if options.collect_log is not None else bool(
+        gateway.get("collect_logs", True))
+    log.payload = options.collect_log_payload
+    provider = resolve_provider(ref.provider, custom_lookup(account_id))
+    if not provider.compat:
+        raise InvalidRequest(f"provider '{provider.slug}' is available on its passthrough route "
+                             "only, not on compat", param="model")
+    use, secret, extra = compat_credential(provider, client_key, account_id, gateway_id,
+                                           options.byok_alias, settings)
+    return CompatContext(provider, ref.model, use, secret, extra, options, gateway, account_id,
+                         settings), ref
+
+
+def fill_placeholders(ctx: CompatContext, path: str, region: str | None) -> str:
+    parsed = ctx.use.parsed or {}
+    region = region or parsed.get("region") or ctx.provider.default_region or ctx.settings.region
+    path = path.replace("{region}", region)
+    if "{project}" in path:
+        project = parsed.get("project_id")
+        if not project:
+            raise InvalidRequest(f"provider '{ctx.provider.slug}' needs a stored service "
+                                 "account key (it names the project) for compat requests")
+        path = path.replace("{project}", project)
+    return path
+
+
+async def send_call(ctx: CompatContext, call: UpstreamCall) -> aiohttp.ClientResponse:
+    full = fill_placeholders(ctx, ctx.provider.compat_prefix + call.path, call.region)
+    path, _, query = full.partition("?")
+    target = route_request(ctx.provider, path, ctx.account_id, ctx.settings)
+    url = target.url + (f"?{query}" if query else "")
+    body = json.dumps(call.body, separators=(",", ":")).encode()
+    headers = {"content-type": "application/json", "accept": "application/json",
+               **call.headers, **ctx.extra_headers}
+    out = await attach(ctx.provider, ctx.use, ctx.secret, target, "POST", headers, body,
+                       ctx.settings)
+    timeout = ctx.options.request_timeout_ms / 1000 if ctx.options.request_timeout_ms else None
+    return await send_with_retries(UpstreamRequest("POST", url, out, body),
+                                   effective_retry(ctx.options, ctx.gateway), timeout)

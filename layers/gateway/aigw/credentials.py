@@ -1,0 +1,118 @@
+"""Attaching the provider credential, in the spec's precedence order.
+
+1. A credential the client sent is forwarded unchanged; stored keys are not consulted.
+2. Otherwise the stored key for alias `default` (or `cf-aig-byok-alias`), attached the way the
+   provider declares (header, SigV4 signature, minted Google token).
+3. Otherwise, for SigV4 providers when the deployment allows it, the function's own IAM role.
+4. Otherwise 401, naming what is missing. An explicit alias that is not configured is 400/2040.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, Literal, Mapping
+
+from aigw.config import Settings
+from aigw.errors import AuthenticationFailed, InvalidRequest
+from aigw.providers.spec import AuthScheme, Provider, Target
+from aigw.stores.provider_keys import get_provider_key, has_alias
+
+Source = Literal["client", "stored", "role", "client_key"]
+
+
+@dataclass(frozen=True)
+class CredentialUse:
+    source: Source
+    #: Parsed stored credential for providers whose key is JSON (AWS, Google service accounts).
+    parsed: dict[str, Any] | None = None
+
+
+def client_brought_credential(auth: AuthScheme, headers: Mapping[str, str],
+                              query_keys: set[str]) -> bool:
+    return any(h in headers for h in auth.client_headers) or bool(
+        query_keys & set(auth.client_query_params))
+
+
+def resolve_credential(provider: Provider, account_id: str, gateway_id: str, alias: str | None,
+                       headers: Mapping[str, str], query_keys: set[str],
+                       settings: Settings) -> tuple[CredentialUse, str | None]:
+    """Which credential this request uses, and the stored secret if it is a stored one."""
+    if client_brought_credential(provider.auth, headers, query_keys):
+        return CredentialUse("client"), None
+    wanted = alias or "default"
+    secret = get_provider_key(account_id, gateway_id, provider.slug, wanted)
+    if secret is not None:
+        parsed = None
+        if provider.auth.kind in ("sigv4", "google_token"):
+            parsed = json.loads(secret)
+        return CredentialUse("stored", parsed), secret
+    if alias and not has_alias(account_id, gateway_id, provider.slug, alias):
+        raise InvalidRequest(f"BYOK alias '{alias[:64]}' is not configured for provider "
+                             f"'{provider.slug}' on this gateway", code=2040)
+    if provider.auth.kind == "sigv4" and settings.bedrock_use_role:
+        return CredentialUse("role"), None
+    wanted_header = provider.auth.client_headers[0]
+    raise AuthenticationFailed(
+        f"no credential for provider '{provider.slug}': send the provider's '{wanted_header}' "
+        f"header or store a key for it (provider_configs, alias '{wanted}')", code=2009)
+
+
+def sign_sigv4(method: str, url: str, headers: dict[str, str], body: bytes, service: str,
+               region: str, creds: dict[str, Any] | None) -> dict[str, str]:
+    """Sign with stored credentials JSON, or with the process's own role when `creds` is None."""
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    if creds is None:
+        from aigw.stores.aws import role_credentials
+
+        credentials = role_credentials()
+    else:
+        credentials = Credentials(creds["accessKeyId"], creds["secretAccessKey"],
+                                  creds.get("sessionToken"))
+    request = AWSRequest(method=method, url=url, data=body, headers=headers)
+    SigV4Auth(credentials, service, region).add_auth(request)
+    return dict(request.headers.items())
+
+
+async def attach(provider: Provider, use: CredentialUse, secret: str | None, target: Target,
+                 method: str, headers: dict[str, str], body: bytes,
+                 settings: Settings) -> dict[str, str]:
+    """Headers with the credential attached (a new dict; `headers` is not changed)."""
+    auth = provider.auth
+    out = dict(headers)
+    for name, value in auth.default_headers:
+        out.setdefault(name, value)
+    if use.source == "client":
+        return out
+    if auth.kind == "header":
+        assert secret is not None
+        out[auth.header] = auth.prefix + secret
+        return out
+    if auth.kind == "google_token":
+        from aigw.google_auth import access_token
+
+        assert use.parsed is not None
+        out["authorization"] = "Bearer " + await access_token(use.parsed)
+        return out
+    region = target.region or (use.parsed or {}).get("region") or settings.region
+    return sign_sigv4(method, target.url, out, body, auth.service, region, use.parsed)
+
+
+def compat_credential(provider: Provider, client_key: str | None, account_id: str,
+                      gateway_id: str, alias: str | None,
+                      settings: Settings) -> tuple[CredentialUse, str | None, dict[str, str]]:
+    """Compat clients (OpenAI SDKs) send the provider key as `Authorization: Bearer`.
+
+    For header-auth providers that key is re-attached the provider's way (`x-api-key`, ...);
+    for token-auth providers (Vertex access tokens, Bedrock API keys) it is forwarded as the
+    Bearer it already is. Without one, stored keys apply as on passthrough.
+    """
+    if client_key and provider.auth.kind == "header":
+        return CredentialUse("client_key"), client_key, {}
+    if client_key:
+        return CredentialUse("client"), None, {"authorization": f"Bearer {client_key}"}
+    use, secret = resolve_credential(provider, account_id, gateway_id, alias, {}, set(), settings)
+    return use, secret, {}

@@ -1,0 +1,329 @@
+"""OpenAI chat completions <-> Anthropic Messages (`POST /v1/messages`), for compat.
+
+Request (OpenAI -> Anthropic):
+
+- `system` and `developer` messages, wherever they appear, become `system` text blocks in order;
+  Anthropic has no system turns inside `messages`.
+- Every other message becomes a turn of text/image/document/tool blocks. Consecutive turns of
+  the same role are merged, so roles alternate as Anthropic requires; a `tool` message is a
+  `tool_result` block in a user turn, and inside a user turn the `tool_result` blocks come first.
+- assistant `tool_calls` -> `tool_use` blocks (`arguments` parsed as JSON); ids are kept, with
+  characters outside Anthropic's `[a-zA-Z0-9_-]` replaced by `_` on both sides, so pairs stay.
+- `tools` (functions only) -> `{name, description, input_schema, strict?}`; `tool_choice`
+  auto/none/required/named -> auto/none/any/tool; `parallel_tool_calls: false` ->
+  `disable_parallel_tool_use: true`. `tool_choice` is only sent with `tools`.
+- images: data URLs -> base64 source (jpeg, png, gif, webp); http(s) URLs -> url source.
+  `file` parts with a PDF data URL -> a base64 `document` block. Other parts are rejected.
+- `response_format` json_schema -> `output_config.format` (Anthropic's structured outputs);
+  `json_object` is rejected: Anthropic has no schema-less JSON mode, and silently answering
+  with prose would break the client's parser.
+- `max_completion_tokens` / `max_tokens` -> `max_tokens`, default 4096 (Anthropic requires it).
+- `temperature` (Anthropic accepts 0..1; above 1 is rejected here), `top_p`, `stop` ->
+  `stop_sequences`, `user` -> `metadata.user_id`.
+- `reasoning_effort` -> `thinking` (table in `compat_shapes.REASONING_BUDGETS`): "none" ->
+  `{"type": "disabled"}`, otherwise `{"type": "enabled", "budget_tokens": N}`. The budget must be
+  below `max_tokens`: without a client `max_tokens` the default becomes budget + 4096; with one,
+  the budget is capped at max_tokens - 1, and a cap under Anthropic's 1024 minimum is rejected.
+- Rejected (400, with `param`): `n` > 1, `logprobs`/`top_logprobs`, `json_object`, audio input.
+- Dropped: `seed` (no equivalent), `frequency_penalty`, `presence_penalty`, `logit_bias`,
+  `service_tier`, `store`, OpenAI `metadata`, `prediction`, assistant `reasoning_content`
+  (Anthropic would need the thinking signature, which OpenAI's format does not carry).
+
+Response (Anthropic -> OpenAI): `anthropic_response` and `anthropic_stream`. Thinking text is
+returned as `reasoning_content` on the message (and on stream deltas), a field the OpenAI SDK
+keeps as an extra; redacted thinking is dropped.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from aigw.errors import InvalidRequest
+from aigw.providers import anthropic_response, anthropic_stream
+from aigw.providers.compat_shapes import (
+    ChatFunctions,
+    as_parts,
+    data_url,
+    max_tokens,
+    reasoning_budget,
+    reject_unsupported_choices,
+    stop_sequences,
+    text_only,
+)
+from aigw.providers.spec import UpstreamCall
+
+MESSAGES_PATH = "/v1/messages"
+DEFAULT_MAX_TOKENS = 4096
+MIN_THINKING_BUDGET = 1024
+IMAGE_MEDIA_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp"})
+
+#: OpenAI `tool_choice` strings -> Anthropic `tool_choice.type`.
+TOOL_CHOICES: dict[str, str] = {"auto": "auto", "none": "none", "required": "any"}
+
+#: OpenAI message roles -> the Anthropic turn they land in (system ones go to `system`).
+ROLES: dict[str, str] = {"user": "user", "tool": "user", "assistant": "assistant"}
+SYSTEM_ROLES = frozenset({"system", "developer"})
+
+_TOOL_ID_UNSAFE = re.compile(r"[^a-zA-Z0-9_-]")
+
+Block = dict[str, Any]
+
+
+def tool_id(raw: Any) -> str:
+    """A tool-call id Anthropic accepts, the same for a call and its result."""
+    return _TOOL_ID_UNSAFE.sub("_", str(raw))
+
+
+def _image(url: Any, where: str) -> Block:
+    if not isinstance(url, str) or not url:
+        raise InvalidRequest(f"{where}.image_url.url must be a URL", param=where)
+    parsed = data_url(url, where)
+    if parsed is not None:
+        media_type, data = parsed
+        if media_type not in IMAGE_MEDIA_TYPES:
+            accepted = ", ".join(sorted(IMAGE_MEDIA_TYPES))
+            raise InvalidRequest(f"{where}: anthropic accepts {accepted} images, not {media_type}",
+                                 param=where)
+        return {"type": "image", "source": {"type": "base64", "media_type": media_type,
+                                            "data": data}}
+    if url.startswith(("https://", "http://")):
+        return {"type": "image", "source": {"type": "url", "url": url}}
+    raise InvalidRequest(f"{where}: images must be data: or http(s) URLs", param=where)
+
+
+def _file(file: Any, where: str) -> Block:
+    parsed = data_url(file.get("file_data", ""), where) if isinstance(file, dict) else None
+    if parsed is None or parsed[0] != "application/pdf":
+        raise InvalidRequest(f"{where}: anthropic accepts files only as PDF data "
+                             "(file_data: data:application/pdf;base64,...)", param=where)
+    return {"type": "document", "source": {"type": "base64", "media_type": "application/pdf",
+                                           "data": parsed[1]}}
+
+
+def _user_blocks(content: Any, where: str) -> list[Block]:
+    blocks: list[Block] = []
+    for j, part in enumerate(as_parts(content, where)):
+        at = f"{where}.content[{j}]"
+        kind = part.get("type")
+        if kind == "text":
+            if part.get("text"):
+                blocks.append({"type": "text", "text": part["text"]})
+        elif kind == "image_url":
+            image = part.get("image_url")
+            blocks.append(_image(image.get("url") if isinstance(image, dict) else image, at))
+        elif kind == "file":
+            blocks.append(_file(part.get("file"), at))
+        else:
+            raise InvalidRequest(f"{at}: content part type '{kind}' is not supported by "
+                                 "anthropic (text, image_url, file)", param=at)
+    return blocks
+
+
+def _assistant_blocks(msg: dict[str, Any], where: str) -> list[Block]:
+    content = msg.get("content")
+    blocks: list[Block] = []
+    if isinstance(content, str):
+        if content:
+            blocks.append({"type": "text", "text": content})
+    elif isinstance(content, list):
+        for j, part in enumerate(content):
+            if not isinstance(part, dict) or part.get("type") not in ("text", "refusal"):
+                raise InvalidRequest(f"{where}.content[{j}]: assistant content must be text",
+                                     param=f"{where}.content")
+            text = part.get("text") or part.get("refusal")
+            if text:
+                blocks.append({"type": "text", "text": text})
+    for k, call in enumerate(msg.get("tool_calls") or []):
+        at = f"{where}.tool_calls[{k}]"
+        function = call.get("function") or {}
+        if call.get("type", "function") != "function" or not function.get("name"):
+            raise InvalidRequest(f"{at}: only function tool calls with a name are supported",
+                                 param=at)
+        raw = function.get("arguments") or "{}"
+        try:
+            arguments = json.loads(raw)
+        except (TypeError, ValueError) as exc:
+            raise InvalidRequest(f"{at}.function.arguments is not valid JSON",
+                                 param=f"{at}.function.arguments") from exc
+        if not isinstance(arguments, dict):
+            raise InvalidRequest(f"{at}.function.arguments must be a JSON object",
+                                 param=f"{at}.function.arguments")
+        blocks.append({"type": "tool_use", "id": tool_id(call.get("id", "")),
+                       "name": function["name"], "input": arguments})
+    return blocks
+
+
+def _tool_result(msg: dict[str, Any], where: str) -> list[Block]:
+    if not msg.get("tool_call_id"):
+        raise InvalidRequest(f"{where}.tool_call_id is required", param=f"{where}.tool_call_id")
+    return [{"type": "tool_result", "tool_use_id": tool_id(msg["tool_call_id"]),
+             "content": text_only(msg.get("content") or "", where)}]
+
+
+def _tool_results_first(blocks: list[Block]) -> list[Block]:
+    """Anthropic wants a user turn's `tool_result` blocks before anything else in it."""
+    return ([b for b in blocks if b["type"] == "tool_result"]
+            + [b for b in blocks if b["type"] != "tool_result"])
+
+
+def convert_messages(messages: Any) -> tuple[list[Block], list[dict[str, Any]]]:
+    """OpenAI messages -> (system blocks, alternating Anthropic turns)."""
+    if not isinstance(messages, list) or not messages:
+        raise InvalidRequest("messages must be a non-empty list", param="messages")
+    system: list[Block] = []
+    turns: list[dict[str, Any]] = []
+    for i, msg in enumerate(messages):
+        where = f"messages[{i}]"
+        role = msg.get("role") if isinstance(msg, dict) else None
+        if role in SYSTEM_ROLES:
+            text = text_only(msg.get("content") or "", where)
+            if text:
+                system.append({"type": "text", "text": text})
+            continue
+        if role not in ROLES:
+            raise InvalidRequest(f"{where}.role '{role}' is not supported", param=f"{where}.role")
+        if role == "user":
+            blocks = _user_blocks(msg.get("content"), where)
+        elif role == "tool":
+            blocks = _tool_result(msg, where)
+        else:
+            blocks = _assistant_blocks(msg, where)
+        if not blocks:
+            continue
+        if turns and turns[-1]["role"] == ROLES[role]:
+            turns[-1]["content"].extend(blocks)
+        else:
+            turns.append({"role": ROLES[role], "content": blocks})
+    if not turns:
+        raise InvalidRequest("anthropic needs at least one user or assistant message",
+                             param="messages")
+    for turn in turns:
+        if turn["role"] == "user":
+            turn["content"] = _tool_results_first(turn["content"])
+    return system, turns
+
+
+def convert_tools(body: dict[str, Any]) -> list[Block] | None:
+    tools = body.get("tools")
+    if not tools:
+        return None
+    out: list[Block] = []
+    for i, tool in enumerate(tools):
+        function = tool.get("function") if isinstance(tool, dict) else None
+        if not isinstance(function, dict) or tool.get("type") != "function" \
+                or not function.get("name"):
+            raise InvalidRequest(f"tools[{i}]: only function tools with a name are supported",
+                                 param=f"tools[{i}]")
+        converted: Block = {"name": function["name"],
+                            "input_schema": function.get("parameters")
+                            or {"type": "object", "properties": {}}}
+        if function.get("description"):
+            converted["description"] = function["description"]
+        if function.get("strict"):
+            converted["strict"] = True
+        out.append(converted)
+    return out
+
+
+def convert_tool_choice(body: dict[str, Any]) -> Block | None:
+    choice = body.get("tool_choice")
+    if isinstance(choice, str) and choice in TOOL_CHOICES:
+        out: Block = {"type": TOOL_CHOICES[choice]}
+    elif isinstance(choice, dict) and choice.get("type") == "function" \
+            and (choice.get("function") or {}).get("name"):
+        out = {"type": "tool", "name": choice["function"]["name"]}
+    elif choice is None:
+        out = {"type": "auto"}
+    else:
+        raise InvalidRequest("tool_choice must be auto, none, required or a named function",
+                             param="tool_choice")
+    if body.get("parallel_tool_calls") is False and out["type"] != "none":
+        out["disable_parallel_tool_use"] = True
+    elif choice is None:
+        return None  # Anthropic's default is auto; nothing to say
+    return out
+
+
+def convert_response_format(body: dict[str, Any]) -> Block | None:
+    fmt = body.get("response_format")
+    kind = fmt.get("type") if isinstance(fmt, dict) else None
+    if fmt is None or kind == "text":
+        return None
+    if kind == "json_schema":
+        schema = (fmt.get("json_schema") or {}).get("schema")
+        if not isinstance(schema, dict):
+            raise InvalidRequest("response_format.json_schema.schema is required",
+                                 param="response_format")
+        return {"format": {"type": "json_schema", "schema": schema}}
+    if kind == "json_object":
+        raise InvalidRequest("anthropic has no JSON mode without a schema; use response_format "
+                             "type json_schema", param="response_format")
+    raise InvalidRequest(f"response_format type '{kind}' is not supported",
+                         param="response_format")
+
+
+def _limits(body: dict[str, Any]) -> tuple[int, Block | None]:
+    """(max_tokens, thinking): the thinking budget has to fit under max_tokens."""
+    requested = max_tokens(body)
+    given, budget = reasoning_budget(body)
+    if not given:
+        return requested or DEFAULT_MAX_TOKENS, None
+    if budget is None:
+        return requested or DEFAULT_MAX_TOKENS, {"type": "disabled"}
+    if requested is None:
+        return budget + DEFAULT_MAX_TOKENS, {"type": "enabled", "budget_tokens": budget}
+    budget = min(budget, requested - 1)
+    if budget < MIN_THINKING_BUDGET:
+        raise InvalidRequest(f"reasoning needs max_tokens above {MIN_THINKING_BUDGET} on "
+                             "anthropic (thinking budget minimum)", param="max_tokens")
+    return requested, {"type": "enabled", "budget_tokens": budget}
+
+
+def build_request(body: dict[str, Any], model: str) -> UpstreamCall:
+    reject_unsupported_choices(body, "anthropic")
+    system, turns = convert_messages(body.get("messages"))
+    limit, thinking = _limits(body)
+    out: dict[str, Any] = {"model": model, "max_tokens": limit, "messages": turns}
+    if system:
+        out["system"] = system
+    temperature = body.get("temperature")
+    if temperature is not None:
+        if not isinstance(temperature, int | float) or not 0 <= temperature <= 1:
+            raise InvalidRequest("anthropic accepts temperature between 0 and 1",
+                                 param="temperature")
+        out["temperature"] = temperature
+    if body.get("top_p") is not None:
+        out["top_p"] = body["top_p"]
+    stops = stop_sequences(body)
+    if stops:
+        out["stop_sequences"] = stops
+    if body.get("user"):
+        out["metadata"] = {"user_id": str(body["user"])}
+    tools = convert_tools(body)
+    if tools:
+        out["tools"] = tools
+        choice = convert_tool_choice(body)
+        if choice:
+            out["tool_choice"] = choice
+    output_config = convert_response_format(body)
+    if output_config:
+        out["output_config"] = output_config
+    if thinking:
+        out["thinking"] = thinking
+    stream = bool(body.get("stream"))
+    if stream:
+        out["stream"] = True
+    return UpstreamCall(path=MESSAGES_PATH, body=out, stream=stream)
+
+
+#: The `ChatTranslation` compat uses for the `anthropic` provider.
+ANTHROPIC_CHAT = ChatFunctions(
+    build_request=build_request,
+    parse_response=anthropic_response.parse_response,
+    new_stream_state=anthropic_stream.new_stream_state,
+    parse_stream_event=anthropic_stream.parse_stream_event,
+    finish_stream=anthropic_stream.finish_stream,
+    error_message=anthropic_response.error_message,
+)

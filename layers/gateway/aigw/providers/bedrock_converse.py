@@ -1,0 +1,395 @@
+"""OpenAI chat -> Amazon Bedrock Converse (`/model/{modelId}/converse`, `.../converse-stream`).
+
+Responses and ConverseStream events are read in `bedrock_stream`.
+
+Request mapping (where the formats differ, the choice made):
+
+    system, developer      -> system: [{text}] (every such message, in order)
+    user                   -> role "user"; text and image blocks
+    assistant              -> role "assistant"; text + one toolUse {toolUseId, name, input} per
+                              tool call (the OpenAI id is the toolUseId, so pairing survives)
+    tool                   -> a toolResult {toolUseId, content} block in a "user" turn; a JSON
+                              object result is sent as {json}, anything else as {text}; all
+                              results of one assistant turn share one turn, in call order.
+                              `status` is never sent: OpenAI tool messages carry no error flag
+    consecutive same role  -> merged (Converse requires user/assistant alternation)
+    image data URL         -> image {format, source: {bytes: base64}} (png, jpeg, gif, webp)
+    image http(s) URL      -> 400: Converse takes images inline or from S3 only
+    max_(completion_)tokens, temperature, top_p, stop -> inferenceConfig
+    tools                  -> toolConfig.tools[].toolSpec {name, description,
+                              inputSchema.json, strict}; tool_choice -> TOOL_CHOICES
+    tool_choice "none"     -> no toolConfig; 400 if the history holds tool calls (Converse then
+                              requires toolConfig and has no way to forbid calls)
+    response_format        -> json_schema: outputConfig.textFormat (Bedrock structured
+                              output, the schema as a JSON string); json_object: 400 — Converse
+                              has no schema-less JSON mode
+    reasoning_effort       -> outputConfig.effort (EFFORTS); "none" sends nothing
+    n > 1, logprobs, presence/frequency penalties -> 400 (Converse cannot express them)
+    seed, user, parallel_tool_calls -> dropped (no Converse equivalent; seed is best-effort
+                              even at OpenAI)
+
+The model id goes into the path percent-encoded (`:` -> `%3A`, an ARN's `/` -> `%2F`), as
+Bedrock's REST binding requires; SigV4 signs that path once more encoded.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+from urllib.parse import quote
+
+from aigw.errors import InvalidRequest
+from aigw.providers import bedrock_stream
+from aigw.providers.compat_shapes import (
+    data_url,
+    max_tokens,
+    reject_unsupported_choices,
+    stop_sequences,
+    text_only,
+)
+from aigw.providers.spec import StreamEvent, UpstreamCall
+
+Message = dict[str, Any]
+
+#: Image media type -> Converse ImageBlock.format.
+IMAGE_FORMATS: dict[str, str] = {"image/png": "png", "image/jpeg": "jpeg", "image/jpg": "jpeg",
+                                 "image/gif": "gif", "image/webp": "webp"}
+
+#: OpenAI tool_choice -> Converse toolChoice ("function" becomes {"tool": {"name": ...}}).
+TOOL_CHOICES: dict[str, dict[str, Any]] = {"auto": {"auto": {}}, "required": {"any": {}}}
+
+#: reasoning_effort -> outputConfig.effort (Bedrock: low, medium, high, xhigh, max).
+EFFORTS: dict[str, str | None] = {"none": None, "minimal": "low", "low": "low",
+                                  "medium": "medium", "high": "high", "xhigh": "xhigh"}
+
+#: OpenAI parameters Converse has no counterpart for; a non-zero value is refused.
+UNSUPPORTED_PENALTIES = ("presence_penalty", "frequency_penalty")
+
+
+# ----------------------------------------------------------------- OpenAI request facts
+# Shared with gemini_chat: history pairing and tool declarations read the same for both, and
+# any other translation could use them (candidates for compat_shapes).
+
+def _call_order(calls: dict[str, tuple[str, int]]) -> Any:
+    return lambda item: calls.get(str(item[1].get("tool_call_id")), ("", 0))[1]
+
+
+def tool_calls_by_id(messages: list[Any]) -> dict[str, tuple[str, int]]:
+    """Every assistant tool call's id -> (function name, its position within its turn)."""
+    found: dict[str, tuple[str, int]] = {}
+    for m in messages:
+        if not isinstance(m, dict) or m.get("role") != "assistant":
+            continue
+        for pos, call in enumerate(m.get("tool_calls") or []):
+            if isinstance(call, dict):
+                found[str(call.get("id"))] = ((call.get("function") or {}).get("name", ""), pos)
+    return found
+
+
+def in_call_order(messages: list[Any],
+                  calls: dict[str, tuple[str, int]]) -> list[tuple[int, Message]]:
+    """(index, message) pairs, each run of tool messages sorted into the order of the calls.
+
+    Clients may answer parallel calls in any order; Gemini pairs results with calls by
+    position and Bedrock wants them in the turn right after, so both get call order.
+    """
+    out: list[tuple[int, Message]] = []
+    run: list[tuple[int, Message]] = []
+    for i, m in enumerate(messages):
+        if not isinstance(m, dict):
+            raise InvalidRequest(f"messages[{i}] must be an object", param=f"messages[{i}]")
+        if m.get("role") == "tool":
+            run.append((i, m))
+            continue
+        out += sorted(run, key=_call_order(calls)) + [(i, m)]
+        run = []
+    return out + sorted(run, key=_call_order(calls))
+
+
+def call_name(message: Message, where: str, calls: dict[str, tuple[str, int]]) -> str:
+    """The function a tool message answers; an unknown id is the client's mistake."""
+    call_id = str(message.get("tool_call_id"))
+    if call_id not in calls:
+        raise InvalidRequest(f"{where}.tool_call_id '{call_id}' matches no assistant tool call "
+                             "earlier in messages", param=f"{where}.tool_call_id")
+    return calls[call_id][0]
+
+
+def call_arguments(call: dict[str, Any], where: str) -> dict[str, Any]:
+    """A tool call's `arguments` string as the object both providers want."""
+    raw = (call.get("function") or {}).get("arguments") or "{}"
+    try:
+        value = json.loads(raw) if isinstance(raw, str) else raw
+    except ValueError as e:
+        raise InvalidRequest(f"{where}.function.arguments is not valid JSON",
+                             param=f"{where}.function.arguments") from e
+    if not isinstance(value, dict):
+        raise InvalidRequest(f"{where}.function.arguments must be a JSON object",
+                             param=f"{where}.function.arguments")
+    return value
+
+
+def tool_result(message: Message, where: str) -> tuple[Any, str]:
+    """(the content parsed as JSON, or None; the content as text) of a tool message."""
+    text = text_only(message.get("content") or "", where)
+    try:
+        return json.loads(text), text
+    except ValueError:
+        return None, text
+
+
+def function_tools(body: dict[str, Any]) -> list[dict[str, Any]]:
+    """The `function` objects of `tools`; other tool types cannot be forwarded."""
+    tools = body.get("tools") or []
+    out = []
+    for i, tool in enumerate(tools if isinstance(tools, list) else [None]):
+        fn = tool.get("function") if isinstance(tool, dict) else None
+        if not isinstance(tool, dict) or tool.get("type") != "function" \
+                or not isinstance(fn, dict) or not fn.get("name"):
+            raise InvalidRequest(f"tools[{i}] must be a function tool with a name",
+                                 param=f"tools[{i}]")
+        out.append(fn)
+    return out
+
+
+def tool_choice(body: dict[str, Any]) -> tuple[str, str | None]:
+    """("auto" | "none" | "required" | "function", the forced function's name)."""
+    choice = body.get("tool_choice")
+    if choice is None:
+        return "auto", None
+    if choice in ("auto", "none", "required"):
+        return choice, None
+    name = (choice.get("function") or {}).get("name") if isinstance(choice, dict) else None
+    if isinstance(choice, dict) and choice.get("type") == "function" and name:
+        return "function", name
+    raise InvalidRequest("tool_choice must be 'auto', 'none', 'required' or "
+                         "{'type': 'function', 'function': {'name': ...}}", param="tool_choice")
+
+
+def image_url(part: dict[str, Any]) -> str:
+    """The URL of an `image_url` part (the object form, or the bare string some clients send)."""
+    image = part.get("image_url")
+    return str(image.get("url", "") if isinstance(image, dict) else image or "")
+
+
+def user_content(message: Message, where: str, convert: Callable[[dict[str, Any], str], Any],
+                 ) -> list[Any]:
+    """A user message's parts through `convert`; a string is one text part, and parts that
+    convert to nothing (empty text) are left out."""
+    content = message.get("content")
+    if isinstance(content, str):
+        content = [{"type": "text", "text": content}]
+    if not isinstance(content, list) or not all(isinstance(p, dict) for p in content):
+        raise InvalidRequest(f"{where}.content must be a string or a list of parts",
+                             param=f"{where}.content")
+    blocks = [convert(p, f"{where}.content[{j}]") for j, p in enumerate(content)]
+    return [b for b in blocks if b]
+
+
+#: Converts one user, assistant or tool message (with its position and the history's tool
+#: calls) into the provider's content blocks.
+BlockFn = Callable[[Message, str, dict[str, tuple[str, int]]], list[dict[str, Any]]]
+
+
+def turns_of(messages: list[Any], key: str, assistant_role: str,
+             blocks: dict[str, BlockFn]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(system text blocks, turns): the walk over the history both translations share.
+
+    System and developer messages, wherever they stand, become `{"text"}` blocks in order;
+    user and tool messages become "user" turns, assistant ones `assistant_role` turns, with
+    each turn's blocks under `key` and consecutive turns of one role merged.
+    """
+    calls = tool_calls_by_id(messages)
+    system: list[dict[str, Any]] = []
+    turns: list[dict[str, Any]] = []
+    for i, m in in_call_order(messages, calls):
+        where, role = f"messages[{i}]", m.get("role")
+        if role in ("system", "developer"):
+            text = text_only(m.get("content") or "", where)
+            system += [{"text": text}] if text else []
+        elif role in blocks:
+            turn_role = assistant_role if role == "assistant" else "user"
+            new = blocks[role](m, where, calls)
+            if new and turns and turns[-1]["role"] == turn_role:
+                turns[-1][key].extend(new)
+            elif new:
+                turns.append({"role": turn_role, key: new})
+        else:
+            raise InvalidRequest(f"{where}.role '{role}' is not supported",
+                                 param=f"{where}.role")
+    if not turns:
+        raise InvalidRequest("messages needs at least one user or assistant message",
+                             param="messages")
+    return system, turns
+
+
+# ----------------------------------------------------------------- Converse messages
+
+def user_block(part: dict[str, Any], where: str) -> dict[str, Any] | None:
+    kind = part.get("type")
+    if kind == "text":
+        return {"text": part["text"]} if part.get("text") else None
+    if kind != "image_url":
+        raise InvalidRequest(f"{where}: content part type '{kind}' is not supported for "
+                             "Bedrock Converse", param=where)
+    inline = data_url(image_url(part))
+    if inline is None:
+        raise InvalidRequest(f"{where}: Bedrock Converse takes images inline (or from S3), it "
+                             "cannot fetch URLs; send the image as a base64 data URL",
+                             param=f"{where}.image_url")
+    fmt = IMAGE_FORMATS.get(inline[0].lower())
+    if fmt is None:
+        raise InvalidRequest(f"{where}: image type '{inline[0]}' is not supported by Bedrock "
+                             "Converse (png, jpeg, gif, webp)", param=f"{where}.image_url")
+    return {"image": {"format": fmt, "source": {"bytes": inline[1]}}}
+
+
+def assistant_blocks(message: Message, where: str) -> list[dict[str, Any]]:
+    content = message.get("content")
+    text = text_only(content, where) if content else ""
+    blocks: list[dict[str, Any]] = [{"text": text}] if text else []
+    for j, call in enumerate(message.get("tool_calls") or []):
+        blocks.append({"toolUse": {"toolUseId": str(call.get("id")),
+                                   "name": (call.get("function") or {}).get("name", ""),
+                                   "input": call_arguments(call, f"{where}.tool_calls[{j}]")}})
+    return blocks
+
+
+def result_block(message: Message, where: str, calls: dict[str, tuple[str, int]]) -> dict[str, Any]:
+    call_name(message, where, calls)
+    value, text = tool_result(message, where)
+    content = [{"json": value}] if isinstance(value, dict) else [{"text": text}]
+    return {"toolResult": {"toolUseId": str(message.get("tool_call_id")), "content": content}}
+
+
+def conversation(messages: list[Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(system blocks, messages)."""
+    return turns_of(messages, "content", "assistant", {
+        "user": lambda m, where, calls: user_content(m, where, user_block),
+        "assistant": lambda m, where, calls: assistant_blocks(m, where),
+        "tool": lambda m, where, calls: [result_block(m, where, calls)]})
+
+
+# ----------------------------------------------------------------- settings
+
+def tool_config(body: dict[str, Any], has_tool_history: bool) -> dict[str, Any] | None:
+    functions = function_tools(body)
+    mode, name = tool_choice(body)
+    if mode == "none" or not functions:
+        if has_tool_history and mode == "none":
+            raise InvalidRequest("tool_choice 'none' cannot be expressed for Bedrock Converse "
+                                 "once the conversation holds tool calls; send tools with "
+                                 "tool_choice 'auto'", param="tool_choice")
+        return None
+    specs = []
+    for fn in functions:
+        spec: dict[str, Any] = {"name": fn["name"]}
+        if fn.get("description"):
+            spec["description"] = fn["description"]
+        spec["inputSchema"] = {"json": fn.get("parameters") or {"type": "object",
+                                                                "properties": {}}}
+        if fn.get("strict"):
+            spec["strict"] = True
+        specs.append({"toolSpec": spec})
+    config: dict[str, Any] = {"tools": specs}
+    if mode == "function":
+        config["toolChoice"] = {"tool": {"name": name}}
+    elif body.get("tool_choice") is not None:
+        config["toolChoice"] = TOOL_CHOICES[mode]
+    return config
+
+
+def output_config(body: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    fmt = body.get("response_format")
+    kind = fmt.get("type") if isinstance(fmt, dict) else fmt
+    if kind == "json_object":
+        raise InvalidRequest("Bedrock Converse has no schema-less JSON mode; use response_format "
+                             "json_schema", param="response_format")
+    if kind == "json_schema":
+        spec = fmt.get("json_schema") or {}
+        if not isinstance(spec.get("schema"), dict):
+            raise InvalidRequest("response_format.json_schema.schema must be an object",
+                                 param="response_format")
+        definition = {"schema": json.dumps(spec["schema"], separators=(",", ":")),
+                      **{k: spec[k] for k in ("name", "description") if spec.get(k)}}
+        out["textFormat"] = {"type": "json_schema", "structure": {"jsonSchema": definition}}
+    elif kind not in (None, "text"):
+        raise InvalidRequest(f"response_format type '{kind}' is not supported",
+                             param="response_format")
+    effort = body.get("reasoning_effort")
+    if effort is not None and effort not in EFFORTS:
+        raise InvalidRequest(f"unknown reasoning_effort '{effort}'; expected one of "
+                             f"{', '.join(EFFORTS)}", param="reasoning_effort")
+    if effort is not None and EFFORTS[effort]:
+        out["effort"] = EFFORTS[effort]
+    return out
+
+
+def request_body(body: dict[str, Any]) -> dict[str, Any]:
+    reject_unsupported_choices(body, "Bedrock Converse")
+    for name in UNSUPPORTED_PENALTIES:
+        if body.get(name):
+            raise InvalidRequest(f"Bedrock Converse has no {name}", param=name)
+    messages = body.get("messages")
+    if not isinstance(messages, list):
+        raise InvalidRequest("messages must be a list", param="messages")
+    system, turns = conversation(messages)
+    out: dict[str, Any] = {"messages": turns}
+    if system:
+        out["system"] = system
+    inference = {"maxTokens": max_tokens(body), "temperature": body.get("temperature"),
+                 "topP": body.get("top_p"), "stopSequences": stop_sequences(body)}
+    inference = {k: v for k, v in inference.items() if v is not None}
+    if inference:
+        out["inferenceConfig"] = inference
+    has_tools = any("toolUse" in b or "toolResult" in b for t in turns for b in t["content"])
+    tools = tool_config(body, has_tools)
+    if tools:
+        out["toolConfig"] = tools
+    output = output_config(body)
+    if output:
+        out["outputConfig"] = output
+    return out
+
+
+# ----------------------------------------------------------------- the translation
+
+def model_path(model: str) -> str:
+    if not model or len(model) > 2048:
+        raise InvalidRequest("an aws-bedrock model id is required", param="model")
+    return "/model/" + quote(model, safe="")
+
+
+@dataclass(frozen=True)
+class BedrockConverse:
+    """ChatTranslation for Bedrock's Converse API (every chat model Bedrock serves)."""
+
+    stream_framing: Literal["sse", "aws-eventstream"] = "aws-eventstream"
+
+    def build_request(self, body: dict[str, Any], model: str) -> UpstreamCall:
+        stream = bool(body.get("stream"))
+        action = "/converse-stream" if stream else "/converse"
+        return UpstreamCall(path=model_path(model) + action, body=request_body(body),
+                            stream=stream)
+
+    def parse_response(self, data: dict[str, Any], model: str) -> dict[str, Any]:
+        return bedrock_stream.parse_response(data, model)
+
+    def new_stream_state(self, model: str, include_usage: bool) -> bedrock_stream.ConverseStream:
+        return bedrock_stream.ConverseStream(model=model, include_usage=include_usage)
+
+    def parse_stream_event(self, state: bedrock_stream.ConverseStream,
+                           event: StreamEvent) -> list[dict[str, Any]]:
+        return bedrock_stream.parse_stream_event(state, event)
+
+    def finish_stream(self, state: bedrock_stream.ConverseStream) -> list[dict[str, Any]]:
+        return state.finish("aws-bedrock")
+
+    def error_message(self, status: int, data: Any) -> str:
+        return bedrock_stream.error_message(status, data)
+
+
+BEDROCK_CONVERSE = BedrockConverse()

@@ -1,0 +1,186 @@
+"""Bedrock Converse responses and ConverseStream events -> OpenAI chat objects.
+
+Converse numbers content blocks (text, toolUse, reasoning) in one sequence; OpenAI numbers tool
+calls on their own. The stream state maps each toolUse block's index to the next tool-call
+index, so later argument fragments find their call again.
+
+    messageStart        -> first chunk: {"role": "assistant", "content": ""}
+    contentBlockStart   -> toolUse: {"tool_calls": [{index, id: toolUseId, type, function{name,
+                           arguments: ""}}]}
+    contentBlockDelta   -> text: content; toolUse.input: arguments fragment;
+                           reasoningContent.text: reasoning_content
+    contentBlockStop    -> nothing
+    messageStop         -> empty delta with finish_reason (STOP_REASONS)
+    metadata            -> usage remembered; sent as the final chunk when include_usage
+    *Exception          -> raises UpstreamStreamError with Bedrock's documented status
+
+The core decodes AWS event-stream frames; an exception frame (`:message-type` exception) either
+raises in the decoder or reaches `parse_stream_event` as an event named by its
+`:exception-type`, which raises here — either way the client gets an error event, not a stop.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aigw.providers.compat_shapes import ChunkStream, UpstreamStreamError, completion, usage
+from aigw.providers.spec import StreamEvent
+
+Chunks = list[dict[str, Any]]
+
+#: Converse stopReason -> OpenAI finish_reason. Malformed output or tool use has no OpenAI
+#: counterpart; the turn did end, so it reads as "stop".
+STOP_REASONS: dict[str, str] = {
+    "end_turn": "stop",
+    "stop_sequence": "stop",
+    "max_tokens": "length",
+    "model_context_window_exceeded": "length",
+    "tool_use": "tool_calls",
+    "guardrail_intervened": "content_filter",
+    "content_filtered": "content_filter",
+    "malformed_model_output": "stop",
+    "malformed_tool_use": "stop",
+}
+
+#: ConverseStream exception event -> (HTTP status Bedrock documents, OpenAI error type,
+#: whether a retry may succeed).
+STREAM_EXCEPTIONS: dict[str, tuple[int, str, bool]] = {
+    "internalServerException": (500, "api_error", True),
+    "modelStreamErrorException": (424, "api_error", True),
+    "validationException": (400, "invalid_request_error", False),
+    "throttlingException": (429, "rate_limit_error", True),
+    "serviceUnavailableException": (503, "api_error", True),
+}
+
+
+def new_id() -> str:
+    """Converse responses carry no id (only the x-amzn-RequestId header)."""
+    return f"chatcmpl-{uuid.uuid4().hex}"
+
+
+def finish_reason(stop_reason: str | None) -> str:
+    return STOP_REASONS.get(stop_reason or "", "stop")
+
+
+def openai_usage(u: dict[str, Any]) -> dict[str, Any]:
+    """Converse counts cache reads and writes apart from `inputTokens`; OpenAI's prompt
+    includes them, with the reads as cached_tokens and the writes as cache_write_tokens."""
+    read, write = u.get("cacheReadInputTokens"), u.get("cacheWriteInputTokens")
+    prompt = (u.get("inputTokens") or 0) + (read or 0) + (write or 0)
+    return usage(prompt, u.get("outputTokens") or 0, cached=read, cache_write=write)
+
+
+def tool_call(block: dict[str, Any]) -> dict[str, Any]:
+    arguments = json.dumps(block.get("input") or {}, ensure_ascii=False, separators=(",", ":"))
+    return {"id": block.get("toolUseId", ""), "type": "function",
+            "function": {"name": block.get("name", ""), "arguments": arguments}}
+
+
+def parse_response(data: dict[str, Any], model: str) -> dict[str, Any]:
+    """Text blocks join into content, toolUse blocks become tool_calls, reasoning text becomes
+    reasoning_content; other blocks (citations, guard content) are dropped."""
+    texts, reasoning, calls = [], [], []
+    for block in ((data.get("output") or {}).get("message") or {}).get("content") or []:
+        if isinstance(block.get("text"), str):
+            texts.append(block["text"])
+        elif isinstance(block.get("toolUse"), dict):
+            calls.append(tool_call(block["toolUse"]))
+        elif isinstance(block.get("reasoningContent"), dict):
+            reasoning.append((block["reasoningContent"].get("reasoningText") or {})
+                             .get("text", ""))
+    message: dict[str, Any] = {"role": "assistant", "content": "".join(texts) if texts else None,
+                               "refusal": None}
+    if calls:
+        message["tool_calls"] = calls
+    if any(reasoning):
+        message["reasoning_content"] = "".join(reasoning)
+    u = data.get("usage")
+    return completion(id=new_id(), model=model, message=message,
+                      finish_reason=finish_reason(data.get("stopReason")),
+                      usage=openai_usage(u) if isinstance(u, dict) else None)
+
+
+@dataclass
+class ConverseStream(ChunkStream):
+    id: str = field(default_factory=new_id)
+    #: Converse content-block index -> OpenAI tool-call index, for toolUse blocks only.
+    tool_index: dict[int, int] = field(default_factory=dict)
+
+
+def _message_start(state: ConverseStream, data: dict[str, Any]) -> Chunks:
+    return [state.chunk({"role": "assistant", "content": ""})]
+
+
+def _block_start(state: ConverseStream, data: dict[str, Any]) -> Chunks:
+    start = (data.get("start") or {}).get("toolUse")
+    if not isinstance(start, dict):
+        return []
+    index = len(state.tool_index)
+    state.tool_index[data.get("contentBlockIndex", -1)] = index
+    call = {"index": index, "id": start.get("toolUseId", ""), "type": "function",
+            "function": {"name": start.get("name", ""), "arguments": ""}}
+    return [state.chunk({"tool_calls": [call]})]
+
+
+def _block_delta(state: ConverseStream, data: dict[str, Any]) -> Chunks:
+    delta = data.get("delta") or {}
+    if delta.get("text"):
+        return [state.chunk({"content": delta["text"]})]
+    fragment = (delta.get("toolUse") or {}).get("input")
+    index = state.tool_index.get(data.get("contentBlockIndex", -1))
+    if fragment and index is not None:
+        return [state.chunk({"tool_calls": [{"index": index,
+                                             "function": {"arguments": fragment}}]})]
+    thought = (delta.get("reasoningContent") or {}).get("text")
+    return [state.chunk({"reasoning_content": thought})] if thought else []
+
+
+def _message_stop(state: ConverseStream, data: dict[str, Any]) -> Chunks:
+    state.finish_reason = finish_reason(data.get("stopReason"))
+    return [state.chunk({}, state.finish_reason)]
+
+
+def _metadata(state: ConverseStream, data: dict[str, Any]) -> Chunks:
+    if isinstance(data.get("usage"), dict):
+        state.usage = openai_usage(data["usage"])
+    return []
+
+
+def _nothing(state: ConverseStream, data: dict[str, Any]) -> Chunks:
+    return []
+
+
+#: ConverseStream event type -> handler. Event types Bedrock adds later produce nothing.
+HANDLERS: dict[str, Callable[[ConverseStream, dict[str, Any]], Chunks]] = {
+    "messageStart": _message_start,
+    "contentBlockStart": _block_start,
+    "contentBlockDelta": _block_delta,
+    "contentBlockStop": _nothing,
+    "messageStop": _message_stop,
+    "metadata": _metadata,
+}
+
+
+def parse_stream_event(state: ConverseStream, event: StreamEvent) -> Chunks:
+    kind = event.event or ""
+    if kind in STREAM_EXCEPTIONS:
+        status, error_type, retryable = STREAM_EXCEPTIONS[kind]
+        message = event.data.get("message") or event.data.get("Message") or kind
+        raise UpstreamStreamError(f"{kind}: {message}", status=status, error_type=error_type,
+                                  retryable=retryable)
+    return HANDLERS.get(kind, _nothing)(state, event.data)
+
+
+def error_message(status: int, data: Any) -> str:
+    """Bedrock errors are `{"message": ...}` (some services spell it `Message`)."""
+    if isinstance(data, dict):
+        for key in ("message", "Message"):
+            if isinstance(data.get(key), str) and data[key]:
+                return data[key]
+    if isinstance(data, str) and data.strip():
+        return data.strip()
+    return f"aws-bedrock returned HTTP {status}"

@@ -1,0 +1,10 @@
+"""Cohere v2 API: Bearer auth."""
+
+from __future__ import annotations
+
+from aigw.providers.cohere_chat import COHERE_CHAT
+from aigw.providers.cohere_embed import COHERE_EMBEDDINGS
+from aigw.providers.spec import Provider
+
+COHERE = Provider("cohere", "https://api.cohere.com", chat=COHERE_CHAT,
+                  embeddings=COHERE_EMBEDDINGS)

@@ -1,0 +1,76 @@
+"""Cohere v2 chat responses -> OpenAI `chat.completion`, and the tables the stream shares.
+
+See `cohere_chat` for the choices made where the two APIs differ.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aigw.errors import UpstreamError
+from aigw.providers.compat_shapes import assistant_message, completion, error_text, usage
+
+#: Cohere `finish_reason` -> OpenAI `finish_reason`. ERROR_TOXIC and ERROR_LIMIT are older
+#: values still documented for some deployments; unknown values read as "stop".
+FINISH_REASONS: dict[str, str] = {
+    "COMPLETE": "stop",
+    "STOP_SEQUENCE": "stop",
+    "MAX_TOKENS": "length",
+    "ERROR_LIMIT": "length",
+    "TOOL_CALL": "tool_calls",
+    "ERROR_TOXIC": "content_filter",
+}
+
+#: Finish reasons that mean the generation failed: surfaced as errors, never as a finish.
+FAILED: frozenset[str] = frozenset({"ERROR", "TIMEOUT"})
+
+
+def finish_reason(reason: str | None) -> str:
+    return FINISH_REASONS.get(reason or "", "stop")
+
+
+def openai_usage(u: dict[str, Any]) -> dict[str, Any]:
+    """Billed units when Cohere reports them (what costs are computed from), else raw tokens."""
+    billed = u.get("billed_units") or {}
+    tokens = u.get("tokens") or {}
+    prompt = billed.get("input_tokens", tokens.get("input_tokens")) or 0
+    output = billed.get("output_tokens", tokens.get("output_tokens")) or 0
+    cached = u.get("cached_tokens")
+    return usage(int(prompt), int(output), cached=int(cached) if cached is not None else None)
+
+
+def tool_call(call: dict[str, Any]) -> dict[str, Any]:
+    function = call.get("function") or {}
+    return {"id": call.get("id", ""), "type": "function",
+            "function": {"name": function.get("name", ""),
+                         "arguments": function.get("arguments") or "{}"}}
+
+
+def parse_response(data: dict[str, Any], model: str) -> dict[str, Any]:
+    """Text items join into `content`; `tool_plan` and thinking items into `reasoning_content`."""
+    reason = data.get("finish_reason")
+    if reason in FAILED:
+        raise UpstreamError(f"cohere stopped generating: {reason}")
+    message = data.get("message") or {}
+    texts: list[str] = []
+    reasoning: list[str] = [message["tool_plan"]] if message.get("tool_plan") else []
+    content = message.get("content")
+    if isinstance(content, str):
+        texts.append(content)
+    for item in content if isinstance(content, list) else []:
+        if item.get("type") == "text":
+            texts.append(item.get("text", ""))
+        elif item.get("type") == "thinking":
+            reasoning.append(item.get("thinking", ""))
+    calls = [tool_call(c) for c in message.get("tool_calls") or []]
+    u = data.get("usage")
+    return completion(id=data.get("id", ""), model=model,
+                      message=assistant_message(texts, calls, reasoning),
+                      finish_reason=finish_reason(reason),
+                      usage=openai_usage(u) if isinstance(u, dict) else None)
+
+
+def error_message(status: int, data: Any) -> str:
+    """Cohere errors are `{"message": "..."}` (older references show `{"data": "..."}`)."""
+    fields = data if isinstance(data, dict) else {}
+    return error_text("cohere", status, data, fields.get("message") or fields.get("data"))

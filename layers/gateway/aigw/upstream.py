@@ -1,0 +1,81 @@
+"""The one HTTP client to providers: pooled, with a first-byte timeout and named failures.
+
+aiohttp was chosen by measurement (issue 3: ~0.85 ms p50 added vs ~1.8 ms for httpx in the same
+minimal proxy, and ~9x the throughput at 16 clients). One session per event loop is kept for
+the life of the warm process, so TLS connections to providers are reused across requests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import aiohttp
+
+from aigw.errors import UpstreamError, UpstreamTimeout
+from aigw.request_options import RetryPolicy
+
+_sessions: dict[int, aiohttp.ClientSession] = {}
+
+RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
+
+
+@dataclass
+class UpstreamRequest:
+    method: str
+    url: str
+    headers: dict[str, str]
+    body: bytes
+
+
+def session() -> aiohttp.ClientSession:
+    loop = asyncio.get_running_loop()
+    s = _sessions.get(id(loop))
+    if s is None or s.closed:
+        connector = aiohttp.TCPConnector(limit=512, limit_per_host=256, ttl_dns_cache=300,
+                                         keepalive_timeout=60)
+        s = aiohttp.ClientSession(connector=connector, auto_decompress=True,
+                                  timeout=aiohttp.ClientTimeout(total=None, sock_connect=10),
+                                  skip_auto_headers=("User-Agent", "Accept-Encoding"))
+        _sessions[id(loop)] = s
+    return s
+
+
+def host_of(url: str) -> str:
+    return urlsplit(url).netloc
+
+
+async def send(req: UpstreamRequest, first_byte_timeout_s: float | None) -> aiohttp.ClientResponse:
+    """Send and wait for the response head; the body is read by the caller as it arrives."""
+    try:
+        call = session().request(req.method, req.url, headers=req.headers, data=req.body or None,
+                                 allow_redirects=False)
+        if first_byte_timeout_s is None:
+            return await call
+        return await asyncio.wait_for(call, first_byte_timeout_s)
+    except asyncio.TimeoutError as e:
+        raise UpstreamTimeout(f"upstream {host_of(req.url)} sent no response within "
+                              f"{first_byte_timeout_s:g} s") from e
+    except aiohttp.ClientError as e:
+        raise UpstreamError(f"could not reach upstream {host_of(req.url)} "
+                            f"({type(e).__name__})") from e
+
+
+async def send_with_retries(req: UpstreamRequest, policy: RetryPolicy,
+                            first_byte_timeout_s: float | None) -> aiohttp.ClientResponse:
+    """Retry connection failures, timeouts and retryable statuses; the last answer is returned
+    (or the last failure raised) so upstream errors still pass through unchanged."""
+    attempt = 1
+    while True:
+        try:
+            resp = await send(req, first_byte_timeout_s)
+        except (UpstreamError, UpstreamTimeout):
+            if attempt >= policy.max_attempts:
+                raise
+        else:
+            if resp.status not in RETRYABLE_STATUS or attempt >= policy.max_attempts:
+                return resp
+            resp.release()
+        attempt += 1
+        await asyncio.sleep(policy.delay_before(attempt))

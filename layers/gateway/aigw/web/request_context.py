@@ -1,0 +1,71 @@
+"""Per-request identity and the guaranteed log record, as a pure ASGI middleware.
+
+Every answer — success, upstream error, gateway error, unknown route — gets `cf-aig-log-id` (a
+time-sortable id) and `cf-aig-event-id` (the client's, else the log id), and exactly one log
+record, emitted after the last body chunk has been handed to the server.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Awaitable, Callable
+
+from aigw.ids import now_iso, time_sortable_id
+from aigw.logs import LogRecord, emit
+
+ASGIApp = Callable[[dict[str, Any], Any, Any], Awaitable[None]]
+STATE_KEY = "aigw_log"
+
+
+def record_of(scope: dict[str, Any]) -> LogRecord:
+    return scope["state"][STATE_KEY]
+
+
+class RequestContextMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope.get("path") == "/healthz":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        event_id = None
+        for name, value in scope.get("headers", ()):
+            if name == b"cf-aig-event-id":
+                event_id = value.decode("latin-1")[:256]
+        record = LogRecord(id=time_sortable_id(), created_at=now_iso(), path=scope.get("path"),
+                           method=scope.get("method"), event_id=event_id)
+        scope.setdefault("state", {})[STATE_KEY] = record
+        extra = [(b"cf-aig-log-id", record.id.encode()),
+                 (b"cf-aig-event-id", (event_id or record.id).encode("latin-1"))]
+        emitted = False
+
+        async def send_with_ids(message: dict[str, Any]) -> None:
+            nonlocal emitted
+            if message["type"] == "http.response.start":
+                record.status_code = message["status"]
+                record.success = 200 <= message["status"] < 400
+                for name, value in message.get("headers", ()):
+                    if name.lower() == b"content-type":
+                        record.response_content_type = value.decode("latin-1")
+                step = [] if record.step is None else [(b"cf-aig-step", str(record.step).encode())]
+                message["headers"] = [*message.get("headers", ()), *extra, *step]
+            await send(message)
+            if message["type"] == "http.response.body" and not message.get("more_body"):
+                emitted = True
+                _finish(record, started)
+
+        try:
+            await self.app(scope, receive, send_with_ids)
+        finally:
+            if not emitted:
+                # The client went away or the app failed mid-stream: still one record.
+                record.success = False
+                _finish(record, started)
+
+
+def _finish(record: LogRecord, started: float) -> None:
+    record.duration = int((time.perf_counter() - started) * 1000)
+    if record.collect:
+        emit(record)

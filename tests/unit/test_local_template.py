@@ -1,0 +1,116 @@
+"""`aigw_local.template`: CloudFormation tags parse, and local tables come from the template."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from aigw_local.template import (load_template, static_environment, table_definitions,
+                                 table_environment)
+
+TAGS = """\
+Conditions:
+  IsOn: !Equals [!Ref Flag, "true"]
+Resources:
+  Thing:
+    Type: Custom::Thing
+    Properties:
+      Name: !Sub ${AWS::StackName}-thing
+      Arn: !GetAtt Queue.Arn
+      ArnList: !GetAtt [Queue, Arn]
+      Maybe: !If [IsOn, enabled, !Ref AWS::NoValue]
+      Joined: !Join ["-", [a, !Ref Other]]
+      Mapped: !Transform {Name: AWS::Include, Parameters: {Location: s3://b/k}}
+"""
+
+
+def load_text(tmp_path: Path, text: str) -> dict[str, Any]:
+    path = tmp_path / "template.yaml"
+    path.write_text(text, encoding="utf-8")
+    return load_template(path)
+
+
+def test_short_tags_load_as_their_long_forms(tmp_path: Path) -> None:
+    tags_template = load_text(tmp_path, TAGS)
+    props = tags_template["Resources"]["Thing"]["Properties"]
+    assert tags_template["Conditions"]["IsOn"] == {"Fn::Equals": [{"Ref": "Flag"}, "true"]}
+    assert props["Name"] == {"Fn::Sub": "${AWS::StackName}-thing"}
+    assert props["Arn"] == {"Fn::GetAtt": ["Queue", "Arn"]}
+    assert props["ArnList"] == {"Fn::GetAtt": ["Queue", "Arn"]}
+    assert props["Maybe"] == {"Fn::If": ["IsOn", "enabled", {"Ref": "AWS::NoValue"}]}
+    assert props["Joined"] == {"Fn::Join": ["-", ["a", {"Ref": "Other"}]]}
+    assert props["Mapped"] == {"Fn::Transform": {"Name": "AWS::Include",
+                                                 "Parameters": {"Location": "s3://b/k"}}}
+
+
+SMALL = """\
+Globals:
+  Function:
+    Environment:
+      Variables:
+        SERVICE: aigw
+        RETRIES: 3
+        MAIN_TABLE: !Ref Main
+        LEVEL: !Ref LogLevel
+        PREFIX: !Sub aigw/${AWS::StackName}
+Resources:
+  Main:
+    Type: AWS::DynamoDB::Table
+    Properties:
+      AttributeDefinitions: [{AttributeName: pk, AttributeType: S}]
+      KeySchema: [{AttributeName: pk, KeyType: HASH}]
+      TimeToLiveSpecification: {AttributeName: expires_at, Enabled: true}
+      SSESpecification: {SSEEnabled: true}
+  Indexed:
+    Type: AWS::DynamoDB::Table
+    Properties:
+      BillingMode: PROVISIONED
+      AttributeDefinitions: [{AttributeName: pk, AttributeType: S}]
+      KeySchema: [{AttributeName: pk, KeyType: HASH}]
+      GlobalSecondaryIndexes: [{IndexName: by, KeySchema: [{AttributeName: pk, KeyType: HASH}],
+                                Projection: {ProjectionType: ALL}}]
+      TimeToLiveSpecification: {AttributeName: gone, Enabled: false}
+  Queue:
+    Type: AWS::SQS::Queue
+"""
+
+
+@pytest.fixture
+def small(tmp_path: Path) -> dict[str, Any]:
+    return load_text(tmp_path, SMALL)
+
+
+def test_table_definitions_are_create_table_arguments(small: dict[str, Any]) -> None:
+    main, indexed = table_definitions(small)
+    assert main.logical_id == "Main" and main.ttl_attribute == "expires_at"
+    # Only what CreateTable accepts: SSE and TTL are not CreateTable arguments here.
+    assert main.create_args == {
+        "TableName": "Main", "BillingMode": "PAY_PER_REQUEST",
+        "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
+        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}]}
+    assert indexed.ttl_attribute is None  # disabled TTL is no TTL
+    assert indexed.create_args["BillingMode"] == "PROVISIONED"
+    assert indexed.create_args["GlobalSecondaryIndexes"][0]["IndexName"] == "by"
+
+
+def test_table_environment_maps_only_refs_to_tables(small: dict[str, Any]) -> None:
+    assert table_environment(small) == {"MAIN_TABLE": "Main"}
+
+
+def test_static_environment_keeps_plain_values_as_strings(small: dict[str, Any]) -> None:
+    assert static_environment(small) == {"SERVICE": "aigw", "RETRIES": "3"}
+
+
+def test_real_template_defines_the_four_tables_and_their_env() -> None:
+    template = load_template()
+    tables = {t.logical_id: t for t in table_definitions(template)}
+    assert set(tables) == {"ConfigTable", "CountersTable", "CacheTable", "LogsTable"}
+    assert tables["ConfigTable"].ttl_attribute is None
+    assert [k["AttributeName"] for k in tables["ConfigTable"].create_args["KeySchema"]] == [
+        "account", "sk"]
+    assert table_environment(template) == {
+        "AIGW_CONFIG_TABLE": "ConfigTable", "AIGW_COUNTERS_TABLE": "CountersTable",
+        "AIGW_CACHE_TABLE": "CacheTable", "AIGW_LOGS_TABLE": "LogsTable"}
+    assert static_environment(template)["POWERTOOLS_SERVICE_NAME"] == "aigw"
