@@ -44,9 +44,14 @@ class MotoServer:
         self.server.server_close()
 
 
+class _QuietHandler(MotoRequestHandler):
+    def log_request(self, *args: Any, **kwargs: Any) -> None:
+        """Moto's per-request access lines would drown the gateway's own output."""
+
+
 def start_moto(host: str = "127.0.0.1", port: int = 0) -> MotoServer:
     app = _Serialised(DomainDispatcherApplication(create_backend_app))
-    server = make_server(host, port, app, threaded=True, request_handler=MotoRequestHandler)
+    server = make_server(host, port, app, threaded=True, request_handler=_QuietHandler)
     thread = threading.Thread(target=server.serve_forever, name="moto", daemon=True)
     thread.start()
     return MotoServer(server, thread)

@@ -28,18 +28,18 @@ GOOGLE_AI_STUDIO_KEY = "AIzaSyTest-aigw-google-ai-studio-0a1b2c"
 
 AWS_REGION = "us-east-1"
 AWS_ACCESS_KEY_ID = "AKIAAIGWTEST7EXAMPLE"
-AWS_SECRET_ACCESS_KEY = "aigwTestSecretKey/7Kx9Pq2Lm4Nv6Bc8Df0GhJ"
+AWS_SECRET_ACCESS_KEY = "aigwTestSecretKey/7Kx9Pq2Lm4Nv6Bc8Df0GhJ"  # noqa: S105
 AWS_SESSION_ACCESS_KEY_ID = "ASIAAIGWTEST7SESSION"
 """Temporary credentials: valid only together with `AWS_SESSION_TOKEN` (`x-amz-security-token`)."""
-AWS_SESSION_SECRET_ACCESS_KEY = "aigwTestSessionSecret+3Rt5Yu7Io9Pa1Sd3Fg"
-AWS_SESSION_TOKEN = "IQoJb3JpZ2luX2VjEAIaCXVzLWVhc3QtMSJGMEQCIAigwTestSessionToken0a1b2c3d4e5f"
+AWS_SESSION_SECRET_ACCESS_KEY = "aigwTestSessionSecret+3Rt5Yu7Io9Pa1Sd3Fg"  # noqa: S105
+AWS_SESSION_TOKEN = "IQoJb3JpZ2luX2VjEAIaCXVzLWVhc3QtMSJGMEQCIAigwTestSessionToken0a1b2c3d4e5f"  # noqa: S105
 
 VERTEX_PROJECT_ID = "aigw-test-project"
 VERTEX_LOCATION = "us-central1"
 VERTEX_CLIENT_EMAIL = "aigw-gateway@aigw-test-project.iam.gserviceaccount.com"
 VERTEX_PRIVATE_KEY_ID = "3f1c9e7a5b2d4f6e8a0c1b3d5f7e9a2c4b6d8f0e"
 VERTEX_SCOPE = "https://www.googleapis.com/auth/cloud-platform"
-GOOGLE_TOKEN_URI = "https://oauth2.googleapis.com/token"
+GOOGLE_TOKEN_URI = "https://oauth2.googleapis.com/token"  # noqa: S105
 """The JWT `aud` Google requires, whatever `token_uri` the key file names."""
 
 

@@ -24,7 +24,6 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from google import genai
 from google.auth import crypt
 from google.auth import jwt as google_jwt
-from google.auth.transport.requests import Request as GoogleAuthRequest
 from google.genai import errors as genai_errors
 from google.genai import types
 from google.oauth2 import service_account
@@ -164,9 +163,9 @@ def test_api_key_is_checked_like_google(studio: FakeUpstream) -> None:
     missing = httpx.post(f"{studio.origin}/v1beta/models/gemini-2.5-flash:generateContent",
                          json=body)
     assert missing.status_code == 403 and missing.json()["error"]["status"] == "PERMISSION_DENIED"
+    client = genai_client(studio, "AIzaWrong")
     with pytest.raises(genai_errors.ClientError) as raised:
-        genai_client(studio, "AIzaWrong").models.generate_content(model="gemini-2.5-flash",
-                                                                  contents="hi")
+        client.models.generate_content(model="gemini-2.5-flash", contents="hi")
     assert raised.value.code == 400
 
 
@@ -225,7 +224,7 @@ def test_gemini_accepts_paired_calls_in_snake_case(studio: FakeUpstream) -> None
             "generation_config": {"max_output_tokens": 3}}
     answer = studio_post(studio, "gemini-2.5-flash:generateContent", body).json()
     assert answer["candidates"][0]["finishReason"] == "MAX_TOKENS"
-    assert answer["candidates"][0]["content"]["parts"][0]["text"] == "The tool returned: {\"temperature\":"
+    assert answer["candidates"][0]["content"]["parts"][0]["text"] == "The tool returned:"
 
 
 def test_gemini_unknown_model_or_method_is_404(studio: FakeUpstream) -> None:
@@ -255,8 +254,9 @@ def test_vertex_with_google_auth_and_genai_mints_once(vertex: google_vertex.Vert
     token_request = vertex.recorder.requests[0]
     assert token_request.path == "/token"
     assert vertex.recorder.last.headers["authorization"].startswith("Bearer ya29.")
-    assert f"/projects/{creds.VERTEX_PROJECT_ID}/locations/{creds.VERTEX_LOCATION}/" \
-           "publishers/google/models/gemini-2.5-pro:streamGenerateContent" in vertex.recorder.last.path
+    assert vertex.recorder.last.path.endswith(
+        f"/projects/{creds.VERTEX_PROJECT_ID}/locations/{creds.VERTEX_LOCATION}/"
+        "publishers/google/models/gemini-2.5-pro:streamGenerateContent")
 
 
 def assertion(claims: dict[str, Any], signer: crypt.Signer | None = None) -> str:
@@ -283,7 +283,7 @@ def test_token_endpoint_mints_for_a_valid_assertion(vertex: google_vertex.Vertex
     answer = mint(vertex, assertion({}))
     assert answer.status_code == 200
     body = answer.json()
-    assert body["token_type"] == "Bearer" and body["expires_in"] == 3599
+    assert body["token_type"] == "Bearer" and body["expires_in"] == 3599  # noqa: S105
     assert body["access_token"] in vertex.oauth.issued and vertex.oauth.minted == 1
 
 
@@ -332,7 +332,8 @@ def test_vertex_checks_token_project_location_and_body(vertex: google_vertex.Ver
     assert other_project.status_code == 403
     assert other_project.json()["error"]["status"] == "PERMISSION_DENIED"
     assert vertex_post(vertex, token, body, location="europe-west4").status_code == 400
-    bad_role = vertex_post(vertex, token, {"contents": [{"role": "system", "parts": [{"text": "x"}]}]})
+    system_turn = {"role": "system", "parts": [{"text": "x"}]}
+    bad_role = vertex_post(vertex, token, {"contents": [system_turn]})
     assert bad_role.status_code == 400 and "valid role" in bad_role.json()["error"]["message"]
     vertex.oauth.expire_all()
     expired = vertex_post(vertex, token, body)
@@ -376,7 +377,8 @@ def test_boto3_converse_and_tool_round_trip(aws: bedrock.BedrockFake) -> None:
         "toolUseId": use["toolUseId"], "content": [{"json": {"temperature": 18}}]}}]}
     final = client.converse(modelId=CLAUDE, toolConfig=TOOL_CONFIG, messages=[
         user("Paris"), call["output"]["message"], result])
-    assert final["output"]["message"]["content"][0]["text"] == 'The tool returned: {"temperature": 18}'
+    text = final["output"]["message"]["content"][0]["text"]
+    assert text == 'The tool returned: {"temperature": 18}'
 
 
 def test_boto3_converse_stream(aws: bedrock.BedrockFake) -> None:

@@ -11,8 +11,9 @@ import hmac
 import json
 import logging
 import re
+from collections.abc import Callable
 from types import SimpleNamespace
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 

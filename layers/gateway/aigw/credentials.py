@@ -78,9 +78,12 @@ def sign_sigv4(method: str, url: str, headers: dict[str, str], body: bytes, serv
 
 
 async def attach(provider: Provider, use: CredentialUse, secret: str | None, target: Target,
-                 method: str, headers: dict[str, str], body: bytes,
+                 url: str, method: str, headers: dict[str, str], body: bytes,
                  settings: Settings) -> dict[str, str]:
-    """Headers with the credential attached (a new dict; `headers` is not changed)."""
+    """Headers with the credential attached (a new dict; `headers` is not changed).
+
+    `url` is the full upstream URL, query included: a SigV4 signature covers it.
+    """
     auth = provider.auth
     out = dict(headers)
     for name, value in auth.default_headers:
@@ -98,7 +101,7 @@ async def attach(provider: Provider, use: CredentialUse, secret: str | None, tar
         out["authorization"] = "Bearer " + await access_token(use.parsed)
         return out
     region = target.region or (use.parsed or {}).get("region") or settings.region
-    return sign_sigv4(method, target.url, out, body, auth.service, region, use.parsed)
+    return sign_sigv4(method, url, out, body, auth.service, region, use.parsed)
 
 
 def compat_credential(provider: Provider, client_key: str | None, account_id: str,

@@ -7,17 +7,19 @@ authenticated request with the spec's defaults; any other unknown id is 400/2001
 from __future__ import annotations
 
 import hmac
+import re
 from typing import Any, Mapping
 
 from aigw.errors import AuthenticationFailed, Conflict, UnknownGateway
 from aigw.ids import now_iso
 from aigw.management.auth import ACCOUNT_ID, admin_token, bearer
-from aigw.management.gateway_schema import (GATEWAY_ID_PATTERN, default_gateway_settings,
-                                            gateway_document)
+from aigw.management.gateway_schema import (
+    GATEWAY_ID_PATTERN,
+    default_gateway_settings,
+    gateway_document,
+)
 from aigw.stores.config_store import config_store
 from aigw.tokens import verify_run_token
-
-import re
 
 _GATEWAY_ID = re.compile(GATEWAY_ID_PATTERN)
 DEFAULT_GATEWAY = "default"

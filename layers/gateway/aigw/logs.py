@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import sys
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 
@@ -47,5 +47,7 @@ class LogRecord:
 
 def emit(record: LogRecord, out: TextIO | None = None) -> None:
     stream = out or sys.stdout
-    stream.write(json.dumps({"aigw_log": asdict(record)}, separators=(",", ":")) + "\n")
+    # vars() rather than dataclasses.asdict: the record is flat, and asdict's deep copy was a
+    # measurable share of the per-request cost.
+    stream.write(json.dumps({"aigw_log": vars(record)}, separators=(",", ":")) + "\n")
     stream.flush()

@@ -58,7 +58,7 @@ async def passthrough(req: Incoming, log: LogRecord) -> StreamingResponse:
     query_keys = {p.split("=", 1)[0] for p in req.query.split("&") if p}
     use, secret = resolve_credential(provider, req.account_id, req.gateway_id,
                                      options.byok_alias, headers, query_keys, settings)
-    out_headers = await attach(provider, use, secret, target, req.method,
+    out_headers = await attach(provider, use, secret, target, url, req.method,
                                request_headers(req.headers), req.body, settings)
     log.request_content_type = headers.get("content-type")
     timeout = options.request_timeout_ms / 1000 if options.request_timeout_ms else None

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import aiohttp
+from yarl import URL
 
 from aigw.errors import UpstreamError, UpstreamTimeout
 from aigw.request_options import RetryPolicy
@@ -49,8 +50,10 @@ def host_of(url: str) -> str:
 async def send(req: UpstreamRequest, first_byte_timeout_s: float | None) -> aiohttp.ClientResponse:
     """Send and wait for the response head; the body is read by the caller as it arrives."""
     try:
-        call = session().request(req.method, req.url, headers=req.headers, data=req.body or None,
-                                 allow_redirects=False)
+        # encoded=True: send the path exactly as received/built. yarl would otherwise decode
+        # `%3A` to `:`, changing the bytes a client's SigV4 signature covers.
+        call = session().request(req.method, URL(req.url, encoded=True), headers=req.headers,
+                                 data=req.body or None, allow_redirects=False)
         if first_byte_timeout_s is None:
             return await call
         return await asyncio.wait_for(call, first_byte_timeout_s)

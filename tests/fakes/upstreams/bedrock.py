@@ -1,4 +1,4 @@
-"""Fake Amazon Bedrock runtime: Converse, ConverseStream, InvokeModel, InvokeModelWithResponseStream.
+"""Fake Amazon Bedrock runtime: Converse(Stream) and InvokeModel(WithResponseStream).
 
 `create()` serves `POST /model/{modelId}/{converse|converse-stream|invoke|
 invoke-with-response-stream}` (the model id URL-encoded in the path, as the SDKs send it). Every
@@ -159,7 +159,8 @@ def validate_converse(body: dict[str, Any]) -> None:
 
 
 def _blocks(msg: dict[str, Any], kind: str) -> list[dict[str, Any]]:
-    return [b[kind] for b in msg["content"] if isinstance(b, dict) and isinstance(b.get(kind), dict)]
+    return [b[kind] for b in msg["content"]
+            if isinstance(b, dict) and isinstance(b.get(kind), dict)]
 
 
 def _check_tool_blocks(body: dict[str, Any], messages: list[dict[str, Any]]) -> None:
@@ -169,7 +170,8 @@ def _check_tool_blocks(body: dict[str, Any], messages: list[dict[str, Any]]) -> 
             raise validation("The toolConfig field must be defined when using toolUse and "
                              "toolResult content blocks.")
         if results:
-            asked = {u.get("toolUseId") for u in _blocks(messages[i - 1], "toolUse")} if i else set()
+            before = _blocks(messages[i - 1], "toolUse") if i else []
+            asked = {u.get("toolUseId") for u in before}
             if len(results) > len(asked):
                 raise validation(f"The number of toolResult blocks at messages.{i}.content exceeds "
                                  "the number of toolUse blocks of previous turn.")
@@ -217,7 +219,7 @@ def converse_output(body: dict[str, Any]) -> dict[str, Any]:
     out["stopReason"] = ("tool_use" if reply.tool_name else
                          "max_tokens" if reply.truncated else "end_turn")
     prompt = count_tokens([body.get("system") or [], body["messages"]])
-    answer = count_tokens(reply.text) + count_tokens(reply.tool_input or {})
+    answer = count_tokens(reply.text) + (count_tokens(reply.tool_input) if reply.tool_input else 0)
     out["usage"] = {"inputTokens": prompt, "outputTokens": answer, "totalTokens": prompt + answer}
     out["metrics"] = {"latencyMs": LATENCY_MS}
     return out
@@ -240,7 +242,8 @@ def converse_events(out: dict[str, Any]) -> Iterator[bytes]:
             use = block["toolUse"]
             yield event("contentBlockStart", contentBlockIndex=index, start={"toolUse": {
                 "toolUseId": use["toolUseId"], "name": use["name"]}})
-            deltas = [{"toolUse": {"input": p}} for p in json_pieces(use["input"])]
+            deltas: list[dict[str, Any]] = [{"toolUse": {"input": p}}
+                                            for p in json_pieces(use["input"])]
         else:
             deltas = [{"text": p} for p in text_pieces(block["text"])]
         for delta in deltas:
@@ -294,7 +297,7 @@ def anthropic_message(body: dict[str, Any], model_id: str) -> dict[str, Any]:
     model = re.sub(r"^anthropic\.|-v\d+(:\d+)?$", "", family(model_id))
     native = dict(body, model=model)
     try:
-        answer = json.loads(anthropic.reply(native, anthropic.validate(native)).body)
+        answer = json.loads(bytes(anthropic.reply(native, anthropic.validate(native)).body))
     except FakeHTTPError as exc:
         raise validation(exc.body["error"]["message"]) from exc
     message = fixture("bedrock", "anthropic_message")

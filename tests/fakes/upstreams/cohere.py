@@ -104,7 +104,7 @@ def validate_chat(body: dict[str, Any]) -> None:
         if calls:
             raise invalid(f"messages[{i}]: tool calls {', '.join(sorted(calls))} have no tool "
                           "results; each tool call must be followed by a tool message")
-        calls = {c.get("id") for c in msg.get("tool_calls") or [] if isinstance(c, dict)}
+        calls = {str(c.get("id")) for c in msg.get("tool_calls") or [] if isinstance(c, dict)}
         if not calls and not text_of(msg.get("content")).strip() and not _images(msg):
             raise invalid("message must be at least 1 token long or tool results must be "
                           "specified.")

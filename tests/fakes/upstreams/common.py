@@ -360,7 +360,7 @@ def count_tokens(value: Any) -> int:
 
 def embedding(text: str, dims: int) -> list[float]:
     """A unit vector that depends only on `text` and `dims`."""
-    rng = random.Random(hashlib.sha256(text.encode()).digest())
+    rng = random.Random(hashlib.sha256(text.encode()).digest())  # noqa: S311 - not crypto
     vec = [rng.uniform(-1.0, 1.0) for _ in range(dims)]
     norm = math.sqrt(sum(v * v for v in vec)) or 1.0
     return [round(v / norm, 8) for v in vec]

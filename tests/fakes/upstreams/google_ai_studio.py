@@ -35,27 +35,23 @@ from tests.fakes.upstreams.common import (
 
 SLUG = "google-ai-studio"
 BAD_REQUEST = "type.googleapis.com/google.rpc.BadRequest"
-GENERATE_FIELDS = frozenset({
-    "model", "contents", "tools", "toolConfig", "safetySettings", "systemInstruction",
-    "generationConfig", "cachedContent"})
+GENERATE_FIELDS = frozenset(
+    "model contents tools toolConfig safetySettings systemInstruction generationConfig "
+    "cachedContent".split())
 CONTENT_FIELDS = frozenset({"role", "parts"})
-PART_FIELDS = frozenset({
-    "text", "inlineData", "fileData", "functionCall", "functionResponse", "executableCode",
-    "codeExecutionResult", "thought", "thoughtSignature", "videoMetadata", "partMetadata",
-    "mediaResolution"})
-GENERATION_CONFIG_FIELDS = frozenset({
-    "stopSequences", "responseMimeType", "responseSchema", "responseJsonSchema",
-    "responseModalities", "candidateCount", "maxOutputTokens", "temperature", "topP", "topK",
-    "seed", "presencePenalty", "frequencyPenalty", "responseLogprobs", "logprobs",
-    "enableEnhancedCivicAnswers", "speechConfig", "thinkingConfig", "mediaResolution",
-    "imageConfig", "audioTimestamp"})
-TOOL_FIELDS = frozenset({
-    "functionDeclarations", "googleSearchRetrieval", "codeExecution", "googleSearch",
-    "urlContext", "computerUse", "fileSearch", "googleMaps", "retrieval",
-    "enterpriseWebSearch"})
-FUNCTION_DECLARATION_FIELDS = frozenset({
-    "name", "description", "parameters", "parametersJsonSchema", "response",
-    "responseJsonSchema", "behavior"})
+PART_FIELDS = frozenset(
+    "text inlineData fileData functionCall functionResponse executableCode codeExecutionResult "
+    "thought thoughtSignature videoMetadata partMetadata mediaResolution".split())
+GENERATION_CONFIG_FIELDS = frozenset(
+    "stopSequences responseMimeType responseSchema responseJsonSchema responseModalities "
+    "candidateCount maxOutputTokens temperature topP topK seed presencePenalty frequencyPenalty "
+    "responseLogprobs logprobs enableEnhancedCivicAnswers speechConfig thinkingConfig "
+    "mediaResolution imageConfig audioTimestamp".split())
+TOOL_FIELDS = frozenset(
+    "functionDeclarations googleSearchRetrieval codeExecution googleSearch urlContext computerUse "
+    "fileSearch googleMaps retrieval enterpriseWebSearch".split())
+FUNCTION_DECLARATION_FIELDS = frozenset(
+    "name description parameters parametersJsonSchema response responseJsonSchema behavior".split())
 EMBED_FIELDS = frozenset({"model", "content", "taskType", "title", "outputDimensionality"})
 EMBED_METHODS = frozenset({"embedContent", "batchEmbedContents"})
 MODEL_NAME = re.compile(r"(gemini|gemma|learnlm|text-embedding|embedding)-")
@@ -255,8 +251,8 @@ def reply_for(body: Mapping[str, Any]) -> Reply:
 
 def prompt_tokens(body: Mapping[str, Any]) -> int:
     """Words in the parts of the system instruction and the contents (roles do not count)."""
-    system = field(body, "systemInstruction") or {}
-    return count_tokens([_list(c, "parts") for c in [system, *_list(body, "contents")]])
+    contents = [field(body, "systemInstruction") or {}, *_list(body, "contents")]
+    return sum(count_tokens(p) for c in contents for p in _list(c, "parts"))
 
 
 def thoughts_tokens(body: Mapping[str, Any], model: str) -> int:
@@ -270,7 +266,7 @@ def thoughts_tokens(body: Mapping[str, Any], model: str) -> int:
 def usage(body: Mapping[str, Any], model: str, reply: Reply,
           template: dict[str, Any]) -> dict[str, Any]:
     prompt = prompt_tokens(body)
-    answer = count_tokens(reply.text) + count_tokens(reply.tool_input or {})
+    answer = count_tokens(reply.text) + (count_tokens(reply.tool_input) if reply.tool_input else 0)
     thoughts = thoughts_tokens(body, model)
     out = dict(template, promptTokenCount=prompt, candidatesTokenCount=answer,
                totalTokenCount=prompt + answer + thoughts)
@@ -343,18 +339,11 @@ def stream_response(chunks: list[dict[str, Any]], request: Request) -> Response:
 # ---------------------------------------------------------------- methods
 
 
-def _dims(model: str) -> int:
-    return 3072 if model.startswith("gemini-embedding") else 768
-
-
 def _generate(body: dict[str, Any], model: str, request: Request) -> Response:
     validate_generate(body)
+    if request.url.path.endswith(":streamGenerateContent"):
+        return stream_response(stream_chunks(body, model), request)
     return JSONResponse(generate(body, model))
-
-
-def _stream(body: dict[str, Any], model: str, request: Request) -> Response:
-    validate_generate(body)
-    return stream_response(stream_chunks(body, model), request)
 
 
 def _embedding(request: Mapping[str, Any], dims: int, at: str) -> dict[str, Any]:
@@ -366,6 +355,10 @@ def _embedding(request: Mapping[str, Any], dims: int, at: str) -> dict[str, Any]
         raise invalid("* EmbedContentRequest.content: content is not specified\n")
     text = " ".join(str(p.get("text", "")) for p in _list(content, "parts"))
     return {"values": embedding(text, int(field(request, "outputDimensionality") or dims))}
+
+
+def _dims(model: str) -> int:
+    return 3072 if model.startswith("gemini-embedding") else 768
 
 
 def _embed(body: dict[str, Any], model: str, request: Request) -> Response:
@@ -402,5 +395,5 @@ def _count(body: dict[str, Any], model: str, request: Request) -> Response:
     return JSONResponse(count_response(body, frozenset({"contents", "generateContentRequest"})))
 
 
-METHODS = {"generateContent": _generate, "streamGenerateContent": _stream,
+METHODS = {"generateContent": _generate, "streamGenerateContent": _generate,
            "embedContent": _embed, "batchEmbedContents": _batch_embed, "countTokens": _count}

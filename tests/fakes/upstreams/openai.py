@@ -220,7 +220,8 @@ def _validate_tool_sequence(messages: list[dict[str, Any]]) -> None:
             pending.discard(msg["tool_call_id"])
             continue
         _unanswered(pending, open_at)
-        answerable = {c.get("id") for c in msg.get("tool_calls") or [] if isinstance(c, dict)}
+        answerable = {str(c.get("id")) for c in msg.get("tool_calls") or []
+                      if isinstance(c, dict)}
         pending, open_at = set(answerable), i
     _unanswered(pending, open_at)
 
@@ -282,7 +283,7 @@ def usage(body: dict[str, Any], reply: Reply) -> dict[str, Any]:
     completion = count_tokens(reply.text) + count_tokens(reply.tool_input or {})
     reasoning = 32 if body.get("reasoning_effort") not in (None, "none", "minimal") else 0
     cached = prompt - prompt % 128 if prompt >= 1024 else 0
-    out = fixture("openai", "chat_completion")["usage"]
+    out: dict[str, Any] = fixture("openai", "chat_completion")["usage"]
     out.update(prompt_tokens=prompt, completion_tokens=completion + reasoning,
                total_tokens=prompt + completion + reasoning)
     out["prompt_tokens_details"]["cached_tokens"] = cached

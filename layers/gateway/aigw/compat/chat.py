@@ -15,7 +15,7 @@ import aiohttp
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from aigw.compat.errors import upstream_error
-from aigw.compat.upstream_call import CompatContext, parse_body, prepare, send_call
+from aigw.compat.upstream_call import parse_body, prepare, send_call
 from aigw.errors import GatewayError
 from aigw.forwarding import response_headers
 from aigw.logs import LogRecord

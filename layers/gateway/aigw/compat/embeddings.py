@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import base64
+import struct
+from typing import Any
+
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from aigw.compat.errors import upstream_error
@@ -37,6 +41,20 @@ async def embeddings(account_id: str, gateway_id: str, headers: dict[str, str], 
     finally:
         resp.release()
     result = translation.parse_response(data, ref.model)
+    if body.get("encoding_format") == "base64":
+        result = as_base64(result)
     usage = result.get("usage") or {}
     log.tokens_in = usage.get("prompt_tokens")
     return JSONResponse(result)
+
+
+def as_base64(result: dict[str, Any]) -> dict[str, Any]:
+    """OpenAI's base64 encoding: little-endian float32 vectors (what SDKs decode by default)."""
+    data = []
+    for item in result.get("data", []):
+        vector = item.get("embedding")
+        if isinstance(vector, list):
+            packed = struct.pack(f"<{len(vector)}f", *vector)
+            item = {**item, "embedding": base64.b64encode(packed).decode()}
+        data.append(item)
+    return {**result, "data": data}

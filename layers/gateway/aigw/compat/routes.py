@@ -7,9 +7,9 @@ from starlette.responses import Response
 
 from aigw.compat.chat import chat_completions
 from aigw.compat.embeddings import embeddings
+from aigw.compat.upstream_call import split_auth
 from aigw.costs import model_catalog
 from aigw.gateways import load_gateway
-from aigw.compat.upstream_call import split_auth
 from aigw.web.request_context import record_of
 
 router = APIRouter(prefix="/v1/{account_id}/{gateway_id}/compat")

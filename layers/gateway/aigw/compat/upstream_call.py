@@ -13,6 +13,7 @@ from typing import Any, Mapping
 
 import aiohttp
 
+from aigw.compat.model_ref import ModelRef, parse_model
 from aigw.config import Settings, get_settings
 from aigw.credentials import CredentialUse, attach, compat_credential
 from aigw.errors import InvalidRequest
@@ -24,7 +25,6 @@ from aigw.providers.registry import resolve_provider, route_request
 from aigw.providers.spec import Provider, UpstreamCall
 from aigw.request_options import RequestOptions, effective_retry, parse_request_options
 from aigw.upstream import UpstreamRequest, send_with_retries
-from aigw.compat.model_ref import ModelRef, parse_model
 
 GATEWAY_TOKEN_PREFIX = "aigw_"
 
@@ -116,7 +116,7 @@ async def send_call(ctx: CompatContext, call: UpstreamCall) -> aiohttp.ClientRes
     body = json.dumps(call.body, separators=(",", ":")).encode()
     headers = {"content-type": "application/json", "accept": "application/json",
                **call.headers, **ctx.extra_headers}
-    out = await attach(ctx.provider, ctx.use, ctx.secret, target, "POST", headers, body,
+    out = await attach(ctx.provider, ctx.use, ctx.secret, target, url, "POST", headers, body,
                        ctx.settings)
     timeout = ctx.options.request_timeout_ms / 1000 if ctx.options.request_timeout_ms else None
     return await send_with_retries(UpstreamRequest("POST", url, out, body),

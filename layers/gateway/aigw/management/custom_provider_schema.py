@@ -71,14 +71,13 @@ def check_headers(value: Any) -> dict[str, str] | None:
     return out
 
 
-class CustomProviderBody(BaseModel):
-    """Create and full-update body. Unknown fields are ignored: Cloudflare's SDK sends
+class CustomProviderFields(BaseModel):
+    """What create and full update share. Unknown fields are ignored: Cloudflare's SDK sends
     presentational ones (`beta`, `logo`, `curl_example`, ...) aigw does not use."""
 
     model_config = ConfigDict(strict=True, extra="ignore")
 
     name: Annotated[str, Field(min_length=1, max_length=120)]
-    slug: Annotated[str, Field(min_length=1, max_length=64, pattern=SLUG_PATTERN)]
     base_url: Annotated[str, Field(min_length=1)]
     enable: bool = True
     headers: dict[str, str] | str | None = None
@@ -88,7 +87,14 @@ class CustomProviderBody(BaseModel):
     _headers = field_validator("headers", mode="before")(check_headers)
 
 
-class CustomProviderUpdate(CustomProviderBody):
+Slug = Annotated[str, Field(min_length=1, max_length=64, pattern=SLUG_PATTERN)]
+
+
+class CustomProviderBody(CustomProviderFields):
+    slug: Slug
+
+
+class CustomProviderUpdate(CustomProviderFields):
     """PUT: the slug is the provider's data-plane name and cannot change; it may be omitted."""
 
-    slug: Annotated[str, Field(min_length=1, max_length=64, pattern=SLUG_PATTERN)] | None = None
+    slug: Slug | None = None

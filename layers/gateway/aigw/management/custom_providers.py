@@ -14,14 +14,17 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
-from aigw.errors import FieldProblem, NotFound, ValidationFailed, validation_failed
+from aigw.errors import FieldProblem, NotFound, validation_failed
 from aigw.ids import now_iso
 from aigw.management.auth import authorize
-from aigw.management.custom_provider_schema import CustomProviderBody, CustomProviderUpdate
+from aigw.management.custom_provider_schema import (
+    CustomProviderBody,
+    CustomProviderUpdate,
+)
 from aigw.management.envelope import ok, ok_page
-from aigw.management.redaction import secret_preview, without_secret_context
+from aigw.management.redaction import secret_preview, validate_secret_body
 from aigw.stores.config_store import config_store
-from aigw.validation import parse_json_object, query_int, validate
+from aigw.validation import query_int
 
 router = APIRouter(prefix="/client/v4/accounts/{account_id}/ai-gateway/custom-providers")
 
@@ -44,12 +47,6 @@ def _find(account_id: str, ref: str) -> dict[str, Any]:
     return found
 
 
-def _parse(model: type[CustomProviderBody], raw: bytes) -> CustomProviderBody:
-    try:
-        return validate(model, parse_json_object(raw))
-    except ValidationFailed as e:
-        raise without_secret_context(e) from None
-
 
 @router.get("")
 async def list_custom_providers(request: Request, account_id: str) -> dict[str, Any]:
@@ -71,7 +68,7 @@ async def list_custom_providers(request: Request, account_id: str) -> dict[str, 
 @router.post("")
 async def create_custom_provider(request: Request, account_id: str) -> dict[str, Any]:
     authorize(request, account_id, "edit")
-    body = _parse(CustomProviderBody, await request.body())
+    body = validate_secret_body(CustomProviderBody, await request.body())
     now = now_iso()
     doc = {"id": uuid.uuid4().hex, **body.model_dump(), "created_at": now, "modified_at": now}
     config_store().custom_providers.create(account_id, body.slug, doc)
@@ -87,7 +84,7 @@ async def get_custom_provider(request: Request, account_id: str, ref: str) -> di
 @router.put("/{ref}")
 async def update_custom_provider(request: Request, account_id: str, ref: str) -> dict[str, Any]:
     authorize(request, account_id, "edit")
-    body = _parse(CustomProviderUpdate, await request.body())
+    body = validate_secret_body(CustomProviderUpdate, await request.body())
     old = _find(account_id, ref)
     if body.slug is not None and body.slug != old["slug"]:
         raise validation_failed([FieldProblem(["slug"], "cannot change (it is the provider's "

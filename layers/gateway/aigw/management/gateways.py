@@ -14,6 +14,7 @@ from aigw.management.envelope import ok, ok_page
 from aigw.management.gateway_schema import (GATEWAY_ID_PATTERN, GatewayCreate, GatewaySettings,
                                             gateway_document)
 from aigw.stores.config_store import config_store
+from aigw.stores.provider_keys import delete_gateway_keys
 from aigw.validation import parse_json_object, query_int, validate
 
 router = APIRouter(prefix="/client/v4/accounts/{account_id}/ai-gateway")
@@ -69,7 +70,10 @@ async def update_gateway(request: Request, account_id: str, gateway_id: str) -> 
 @router.delete("/gateways/{gateway_id}")
 async def delete_gateway(request: Request, account_id: str, gateway_id: str) -> dict[str, Any]:
     authorize(request, account_id, "edit")
-    return ok(config_store().gateways.delete(account_id, gateway_id))
+    deleted = config_store().gateways.delete(account_id, gateway_id)
+    # Its stored provider keys go with it: a re-created gateway of that id starts clean.
+    delete_gateway_keys(account_id, gateway_id)
+    return ok(deleted)
 
 
 def public_base_url(request: Request) -> str:

@@ -8,7 +8,8 @@ secret must not contain the secret. JSON errors are reported without the decoder
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any, Callable
+from collections.abc import Callable
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 

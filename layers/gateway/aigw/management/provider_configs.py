@@ -6,32 +6,22 @@ answer shows `secret_preview` only. Validation errors name the problem, never th
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel
 
-from aigw.errors import FieldProblem, ValidationFailed, validation_failed
+from aigw.errors import FieldProblem, validation_failed
+from aigw.management import provider_config_schema as schema
 from aigw.management.auth import authorize
 from aigw.management.envelope import ok, ok_page
 from aigw.management.gateways import load_gateway
-from aigw.management.provider_config_schema import (ProviderConfigCreate, ProviderConfigRotate,
-                                                    preview_for, secret_problems)
-from aigw.management.redaction import without_secret_context
+from aigw.management.redaction import validate_secret_body
 from aigw.providers.slugs import BUILTIN_SLUGS, CUSTOM_PREFIX
 from aigw.stores import provider_keys
 from aigw.stores.config_store import config_store
-from aigw.validation import parse_json_object, query_int, validate
+from aigw.validation import query_int
 
 router = APIRouter(prefix="/client/v4/accounts/{account_id}/ai-gateway/gateways/{gateway_id}")
-M = TypeVar("M", bound=BaseModel)
-
-
-def _validate_secret_body(model: type[M], raw: bytes) -> M:
-    try:
-        return validate(model, parse_json_object(raw))
-    except ValidationFailed as e:
-        raise without_secret_context(e) from None
 
 
 def _provider_problems(account_id: str, slug: str) -> list[FieldProblem]:
@@ -45,7 +35,7 @@ def _provider_problems(account_id: str, slug: str) -> list[FieldProblem]:
 
 
 def _check_secret(provider_slug: str, secret: str) -> None:
-    problems = secret_problems(provider_slug, secret)
+    problems = schema.secret_problems(provider_slug, secret)
     if problems:
         raise validation_failed(problems)
 
@@ -67,14 +57,14 @@ async def list_provider_configs(request: Request, account_id: str,
 async def create_provider_config(request: Request, account_id: str,
                                  gateway_id: str) -> dict[str, Any]:
     authorize(request, account_id, "edit")
-    body = _validate_secret_body(ProviderConfigCreate, await request.body())
+    body = validate_secret_body(schema.ProviderConfigCreate, await request.body())
     load_gateway(account_id, gateway_id)
     problems = _provider_problems(account_id, body.provider_slug)
     if problems:
         raise validation_failed(problems)
     _check_secret(body.provider_slug, body.secret)
     fields = body.model_dump(exclude={"secret"})
-    fields["secret_preview"] = preview_for(body.provider_slug, body.secret)
+    fields["secret_preview"] = schema.preview_for(body.provider_slug, body.secret)
     return ok(provider_keys.create_config(account_id, gateway_id, fields, body.secret))
 
 
@@ -82,12 +72,12 @@ async def create_provider_config(request: Request, account_id: str,
 async def rotate_provider_config(request: Request, account_id: str, gateway_id: str,
                                  config_id: str) -> dict[str, Any]:
     authorize(request, account_id, "edit")
-    body = _validate_secret_body(ProviderConfigRotate, await request.body())
+    body = validate_secret_body(schema.ProviderConfigRotate, await request.body())
     load_gateway(account_id, gateway_id)
     provider = provider_keys.find_config(account_id, gateway_id, config_id)["provider_slug"]
     _check_secret(provider, body.secret)
     return ok(provider_keys.rotate_config(account_id, gateway_id, config_id, body.secret,
-                                          preview_for(provider, body.secret)))
+                                          schema.preview_for(provider, body.secret)))
 
 
 @router.delete("/provider_configs/{config_id}")

@@ -1,4 +1,4 @@
-"""How write-only values (provider keys, custom-provider header values) are shown back.
+"""How write-only values (provider keys, custom-provider header values) are kept out of answers.
 
 A preview lets a person recognise a key without the response being useful to anyone who reads
 it: at most an eighth of the value at each end (never more than four characters), and nothing at
@@ -7,9 +7,15 @@ all for short values.
 
 from __future__ import annotations
 
+from typing import TypeVar
+
+from pydantic import BaseModel
+
 from aigw.errors import ValidationFailed
+from aigw.validation import parse_json_object, validate
 
 MASK = "****"
+M = TypeVar("M", bound=BaseModel)
 
 
 def secret_preview(value: str) -> str:
@@ -17,12 +23,17 @@ def secret_preview(value: str) -> str:
     return f"{value[:shown]}{MASK}{value[-shown:]}" if shown else MASK
 
 
-def without_secret_context(err: ValidationFailed) -> ValidationFailed:
-    """The same 7001 error without its chained pydantic error, whose text quotes the input.
+def validate_secret_body(model: type[M], raw: bytes) -> M:
+    """`validate(model, parse_json_object(raw))` for bodies that carry secrets.
 
-    Nothing renders the chain today; this keeps a future traceback log from printing a secret.
+    The 7001 error keeps its paths and messages but loses its chained cause (the pydantic or JSON
+    error), whose text or attributes quote the input: nothing renders the chain today, and this
+    keeps a future traceback log from printing a secret.
     """
-    err.__cause__ = None
-    err.__context__ = None
-    err.__suppress_context__ = True
-    return err
+    try:
+        return validate(model, parse_json_object(raw))
+    except ValidationFailed as e:
+        e.__cause__ = None
+        e.__context__ = None
+        e.__suppress_context__ = True
+        raise e from None

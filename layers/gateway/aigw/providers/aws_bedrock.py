@@ -7,10 +7,10 @@ credentials JSON, or — deployed, when allowed — with the function's own IAM 
 from __future__ import annotations
 
 from aigw.errors import InvalidRequest
-from aigw.providers.hosts import AWS_REGION, require
-from aigw.providers.routing import decoded_segment, join_raw, split_segments
 from aigw.providers.bedrock_converse import BEDROCK_CONVERSE
 from aigw.providers.bedrock_embed import BEDROCK_EMBEDDINGS
+from aigw.providers.hosts import AWS_REGION, require
+from aigw.providers.routing import decoded_segment, join_raw, split_segments
 from aigw.providers.spec import AuthScheme, Provider, RouteContext, Target
 
 

@@ -35,7 +35,6 @@ Bedrock's REST binding requires; SigV4 signs that path once more encoded.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import quote
@@ -49,9 +48,18 @@ from aigw.providers.compat_shapes import (
     stop_sequences,
     text_only,
 )
+from aigw.providers.openai_request import (
+    Message,
+    call_arguments,
+    call_name,
+    function_tools,
+    image_url,
+    tool_choice,
+    tool_result,
+    turns_of,
+    user_content,
+)
 from aigw.providers.spec import StreamEvent, UpstreamCall
-
-Message = dict[str, Any]
 
 #: Image media type -> Converse ImageBlock.format.
 IMAGE_FORMATS: dict[str, str] = {"image/png": "png", "image/jpeg": "jpeg", "image/jpg": "jpeg",
@@ -67,165 +75,6 @@ EFFORTS: dict[str, str | None] = {"none": None, "minimal": "low", "low": "low",
 #: OpenAI parameters Converse has no counterpart for; a non-zero value is refused.
 UNSUPPORTED_PENALTIES = ("presence_penalty", "frequency_penalty")
 
-
-# ----------------------------------------------------------------- OpenAI request facts
-# Shared with gemini_chat: history pairing and tool declarations read the same for both, and
-# any other translation could use them (candidates for compat_shapes).
-
-def _call_order(calls: dict[str, tuple[str, int]]) -> Any:
-    return lambda item: calls.get(str(item[1].get("tool_call_id")), ("", 0))[1]
-
-
-def tool_calls_by_id(messages: list[Any]) -> dict[str, tuple[str, int]]:
-    """Every assistant tool call's id -> (function name, its position within its turn)."""
-    found: dict[str, tuple[str, int]] = {}
-    for m in messages:
-        if not isinstance(m, dict) or m.get("role") != "assistant":
-            continue
-        for pos, call in enumerate(m.get("tool_calls") or []):
-            if isinstance(call, dict):
-                found[str(call.get("id"))] = ((call.get("function") or {}).get("name", ""), pos)
-    return found
-
-
-def in_call_order(messages: list[Any],
-                  calls: dict[str, tuple[str, int]]) -> list[tuple[int, Message]]:
-    """(index, message) pairs, each run of tool messages sorted into the order of the calls.
-
-    Clients may answer parallel calls in any order; Gemini pairs results with calls by
-    position and Bedrock wants them in the turn right after, so both get call order.
-    """
-    out: list[tuple[int, Message]] = []
-    run: list[tuple[int, Message]] = []
-    for i, m in enumerate(messages):
-        if not isinstance(m, dict):
-            raise InvalidRequest(f"messages[{i}] must be an object", param=f"messages[{i}]")
-        if m.get("role") == "tool":
-            run.append((i, m))
-            continue
-        out += sorted(run, key=_call_order(calls)) + [(i, m)]
-        run = []
-    return out + sorted(run, key=_call_order(calls))
-
-
-def call_name(message: Message, where: str, calls: dict[str, tuple[str, int]]) -> str:
-    """The function a tool message answers; an unknown id is the client's mistake."""
-    call_id = str(message.get("tool_call_id"))
-    if call_id not in calls:
-        raise InvalidRequest(f"{where}.tool_call_id '{call_id}' matches no assistant tool call "
-                             "earlier in messages", param=f"{where}.tool_call_id")
-    return calls[call_id][0]
-
-
-def call_arguments(call: dict[str, Any], where: str) -> dict[str, Any]:
-    """A tool call's `arguments` string as the object both providers want."""
-    raw = (call.get("function") or {}).get("arguments") or "{}"
-    try:
-        value = json.loads(raw) if isinstance(raw, str) else raw
-    except ValueError as e:
-        raise InvalidRequest(f"{where}.function.arguments is not valid JSON",
-                             param=f"{where}.function.arguments") from e
-    if not isinstance(value, dict):
-        raise InvalidRequest(f"{where}.function.arguments must be a JSON object",
-                             param=f"{where}.function.arguments")
-    return value
-
-
-def tool_result(message: Message, where: str) -> tuple[Any, str]:
-    """(the content parsed as JSON, or None; the content as text) of a tool message."""
-    text = text_only(message.get("content") or "", where)
-    try:
-        return json.loads(text), text
-    except ValueError:
-        return None, text
-
-
-def function_tools(body: dict[str, Any]) -> list[dict[str, Any]]:
-    """The `function` objects of `tools`; other tool types cannot be forwarded."""
-    tools = body.get("tools") or []
-    out = []
-    for i, tool in enumerate(tools if isinstance(tools, list) else [None]):
-        fn = tool.get("function") if isinstance(tool, dict) else None
-        if not isinstance(tool, dict) or tool.get("type") != "function" \
-                or not isinstance(fn, dict) or not fn.get("name"):
-            raise InvalidRequest(f"tools[{i}] must be a function tool with a name",
-                                 param=f"tools[{i}]")
-        out.append(fn)
-    return out
-
-
-def tool_choice(body: dict[str, Any]) -> tuple[str, str | None]:
-    """("auto" | "none" | "required" | "function", the forced function's name)."""
-    choice = body.get("tool_choice")
-    if choice is None:
-        return "auto", None
-    if choice in ("auto", "none", "required"):
-        return choice, None
-    name = (choice.get("function") or {}).get("name") if isinstance(choice, dict) else None
-    if isinstance(choice, dict) and choice.get("type") == "function" and name:
-        return "function", name
-    raise InvalidRequest("tool_choice must be 'auto', 'none', 'required' or "
-                         "{'type': 'function', 'function': {'name': ...}}", param="tool_choice")
-
-
-def image_url(part: dict[str, Any]) -> str:
-    """The URL of an `image_url` part (the object form, or the bare string some clients send)."""
-    image = part.get("image_url")
-    return str(image.get("url", "") if isinstance(image, dict) else image or "")
-
-
-def user_content(message: Message, where: str, convert: Callable[[dict[str, Any], str], Any],
-                 ) -> list[Any]:
-    """A user message's parts through `convert`; a string is one text part, and parts that
-    convert to nothing (empty text) are left out."""
-    content = message.get("content")
-    if isinstance(content, str):
-        content = [{"type": "text", "text": content}]
-    if not isinstance(content, list) or not all(isinstance(p, dict) for p in content):
-        raise InvalidRequest(f"{where}.content must be a string or a list of parts",
-                             param=f"{where}.content")
-    blocks = [convert(p, f"{where}.content[{j}]") for j, p in enumerate(content)]
-    return [b for b in blocks if b]
-
-
-#: Converts one user, assistant or tool message (with its position and the history's tool
-#: calls) into the provider's content blocks.
-BlockFn = Callable[[Message, str, dict[str, tuple[str, int]]], list[dict[str, Any]]]
-
-
-def turns_of(messages: list[Any], key: str, assistant_role: str,
-             blocks: dict[str, BlockFn]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """(system text blocks, turns): the walk over the history both translations share.
-
-    System and developer messages, wherever they stand, become `{"text"}` blocks in order;
-    user and tool messages become "user" turns, assistant ones `assistant_role` turns, with
-    each turn's blocks under `key` and consecutive turns of one role merged.
-    """
-    calls = tool_calls_by_id(messages)
-    system: list[dict[str, Any]] = []
-    turns: list[dict[str, Any]] = []
-    for i, m in in_call_order(messages, calls):
-        where, role = f"messages[{i}]", m.get("role")
-        if role in ("system", "developer"):
-            text = text_only(m.get("content") or "", where)
-            system += [{"text": text}] if text else []
-        elif role in blocks:
-            turn_role = assistant_role if role == "assistant" else "user"
-            new = blocks[role](m, where, calls)
-            if new and turns and turns[-1]["role"] == turn_role:
-                turns[-1][key].extend(new)
-            elif new:
-                turns.append({"role": turn_role, key: new})
-        else:
-            raise InvalidRequest(f"{where}.role '{role}' is not supported",
-                                 param=f"{where}.role")
-    if not turns:
-        raise InvalidRequest("messages needs at least one user or assistant message",
-                             param="messages")
-    return system, turns
-
-
-# ----------------------------------------------------------------- Converse messages
 
 def user_block(part: dict[str, Any], where: str) -> dict[str, Any] | None:
     kind = part.get("type")

@@ -22,7 +22,7 @@ from typing import Any
 
 from aigw.errors import InvalidRequest
 from aigw.providers.bedrock_converse import model_path
-from aigw.providers.gemini_embed import embedding_list, embedding_texts
+from aigw.providers.openai_request import embedding_list, embedding_texts
 from aigw.providers.spec import UpstreamCall
 
 

@@ -14,9 +14,9 @@ index, so later argument fragments find their call again.
     metadata            -> usage remembered; sent as the final chunk when include_usage
     *Exception          -> raises UpstreamStreamError with Bedrock's documented status
 
-The core decodes AWS event-stream frames; an exception frame (`:message-type` exception) either
-raises in the decoder or reaches `parse_stream_event` as an event named by its
-`:exception-type`, which raises here — either way the client gets an error event, not a stop.
+The core decodes AWS event-stream frames and hands an exception frame (`:message-type`
+exception) over as an event named by its `:exception-type`; it raises here, so the client gets
+an error event with Bedrock's status and kind, never a finish_reason.
 """
 
 from __future__ import annotations
@@ -27,7 +27,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from aigw.providers.compat_shapes import ChunkStream, UpstreamStreamError, completion, usage
+from aigw.errors import UpstreamStreamError
+from aigw.providers.compat_shapes import ChunkStream, completion, usage
 from aigw.providers.spec import StreamEvent
 
 Chunks = list[dict[str, Any]]

@@ -38,7 +38,8 @@ from typing import Any, Literal
 
 from aigw.errors import InvalidRequest
 from aigw.providers import gemini_stream
-from aigw.providers.bedrock_converse import (
+from aigw.providers.compat_shapes import data_url, max_tokens, stop_sequences, text_only
+from aigw.providers.openai_request import (
     call_arguments,
     call_name,
     function_tools,
@@ -48,7 +49,6 @@ from aigw.providers.bedrock_converse import (
     turns_of,
     user_content,
 )
-from aigw.providers.compat_shapes import data_url, max_tokens, stop_sequences, text_only
 from aigw.providers.spec import StreamEvent, UpstreamCall
 
 #: OpenAI tool_choice -> Gemini functionCallingConfig.mode ("function" adds
@@ -177,11 +177,14 @@ def _variants(variants: list[dict[str, Any]]) -> dict[str, Any]:
 # ----------------------------------------------------------------- Gemini contents
 
 def guessed_mime(url: str) -> str:
+    """fileData needs a MIME type and the URL is all there is; an image_url part with no known
+    extension is most likely a JPEG."""
     ext = url.split("?", 1)[0].split("#", 1)[0].rsplit(".", 1)[-1].lower()
     return URL_MIME_TYPES.get(ext, "image/jpeg")
 
 
 def user_part(part: dict[str, Any], where: str) -> dict[str, Any] | None:
+    """One OpenAI content part as a Gemini part; None for empty text (Gemini refuses it)."""
     kind = part.get("type")
     if kind == "text":
         return {"text": part["text"]} if part.get("text") else None
@@ -209,7 +212,10 @@ def user_part(part: dict[str, Any], where: str) -> dict[str, Any] | None:
                          param=where)
 
 
-def model_parts(message: dict[str, Any], where: str, needs_signature: bool) -> list[dict[str, Any]]:
+def model_parts(message: dict[str, Any], where: str,
+                needs_signature: bool) -> list[dict[str, Any]]:
+    """An assistant message as model parts; only a turn's first functionCall carries the
+    thought signature, so the stand-in goes there alone."""
     content = message.get("content")
     text = text_only(content, where) if content else ""
     parts: list[dict[str, Any]] = [{"text": text}] if text else []

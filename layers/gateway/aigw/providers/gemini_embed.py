@@ -12,28 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from aigw.errors import InvalidRequest
 from aigw.providers.gemini_chat import GOOGLE_AI_STUDIO_CHAT
+from aigw.providers.openai_request import embedding_list, embedding_texts
 from aigw.providers.spec import UpstreamCall
-
-
-def embedding_texts(body: dict[str, Any]) -> list[str]:
-    """OpenAI `input` (a string or a list of strings) as a list; token arrays are refused."""
-    value = body.get("input")
-    texts = [value] if isinstance(value, str) else value
-    if not isinstance(texts, list) or not texts or not all(isinstance(t, str) for t in texts):
-        raise InvalidRequest("input must be a string or a non-empty list of strings "
-                             "(token arrays are not supported for this provider)", param="input")
-    return texts
-
-
-def embedding_list(vectors: list[list[float]], model: str, prompt_tokens: int) -> dict[str, Any]:
-    """The OpenAI `{"object": "list", ...}` embeddings answer."""
-    return {"object": "list",
-            "data": [{"object": "embedding", "index": i, "embedding": v}
-                     for i, v in enumerate(vectors)],
-            "model": model,
-            "usage": {"prompt_tokens": prompt_tokens, "total_tokens": prompt_tokens}}
 
 
 @dataclass(frozen=True)

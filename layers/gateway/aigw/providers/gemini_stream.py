@@ -31,7 +31,8 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from aigw.providers.compat_shapes import ChunkStream, UpstreamStreamError, completion, usage
+from aigw.errors import UpstreamStreamError
+from aigw.providers.compat_shapes import ChunkStream, completion, usage
 from aigw.providers.spec import StreamEvent
 
 Chunks = list[dict[str, Any]]

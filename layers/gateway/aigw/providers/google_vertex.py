@@ -7,9 +7,9 @@ turns a stored service-account key into short-lived access tokens.
 from __future__ import annotations
 
 from aigw.errors import InvalidRequest
+from aigw.providers.gemini_chat import VERTEX_CHAT
 from aigw.providers.hosts import GCP_PROJECT, VERTEX_LOCATION, require
 from aigw.providers.routing import decoded_segment, join_raw, split_segments
-from aigw.providers.gemini_chat import VERTEX_CHAT
 from aigw.providers.spec import AuthScheme, Provider, RouteContext, Target
 
 GLOBAL_HOST = "https://aiplatform.googleapis.com"
