@@ -178,3 +178,25 @@ def test_bad_paging_is_7001(management, account, admin_headers, query):
 def test_bad_account_id_is_rejected(management, admin_headers):
     resp = management.get(url("bad$account"), headers=admin_headers)
     assert_envelope_error(resp, 400, 7001)
+
+
+def test_spend_rules_accept_the_cloudflare_api_shape_and_get_ids(management, account,
+                                                                 admin_headers):
+    rules = [{"limit": 25, "limitType": "cost", "window": 86400,
+              "provider": {"mode": "filter", "values": ["openai"]},
+              "metadata": {"team": {"mode": "partition"}}},
+             {"id": "mine", "limit": 5.5, "window": 3600, "model": "gpt-5-mini"}]
+    resp = create(management, account, admin_headers,
+                  spend_limits={"enabled": True, "rules": rules})
+    assert resp.status_code == 200, resp.text
+    got = resp.json()["result"]["spend_limits"]["rules"]
+    assert [r["id"] for r in got] == ["rule-1", "mine"]
+    assert got[0]["provider"] == {"mode": "filter", "values": ["openai"]}
+
+
+def test_required_numbers_may_be_null_as_in_cloudflares_api(management, account,
+                                                            admin_headers):
+    resp = create(management, account, admin_headers, cache_ttl=None,
+                  rate_limiting_interval=None, rate_limiting_limit=None)
+    assert resp.status_code == 200, resp.text
+    assert resp.json()["result"]["cache_ttl"] is None

@@ -40,8 +40,8 @@ def token_is_valid(account_id: str, gateway_id: str, token: str | None) -> bool:
 
 def load_gateway(account_id: str, gateway_id: str, headers: Mapping[str, str]) -> dict[str, Any]:
     """The gateway, authenticated: raises 400/2001 for unknown ids and 401/2009 for bad tokens."""
-    if not ACCOUNT_ID.match(account_id) or len(gateway_id) > 64 \
-            or not _GATEWAY_ID.match(gateway_id):
+    if not ACCOUNT_ID.fullmatch(account_id) or len(gateway_id) > 64 \
+            or not _GATEWAY_ID.fullmatch(gateway_id):
         raise UnknownGateway("unknown gateway")
     store = config_store().gateways
     gateway = store.cached_get(account_id, gateway_id)

@@ -13,8 +13,6 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-import aiohttp
-
 from aigw.config import get_settings
 from aigw.errors import AuthenticationFailed, UpstreamError
 from aigw.upstream import session
@@ -67,6 +65,8 @@ async def access_token(sa: dict[str, Any]) -> str:
         url = get_settings().upstream_override("google-oauth") or TOKEN_AUDIENCE
         form = {"grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer",
                 "assertion": signed_assertion(sa, now)}
+        import aiohttp
+
         try:
             async with session().post(url, data=form) as resp:
                 data = await resp.json(content_type=None)

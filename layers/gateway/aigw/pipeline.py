@@ -6,10 +6,10 @@ parse route -> load gateway (warm cache) -> authenticate -> provider + target (h
 
 from __future__ import annotations
 
+from contextlib import aclosing
 from dataclasses import dataclass
 from typing import AsyncIterator
 
-import aiohttp
 from starlette.responses import StreamingResponse
 
 from aigw.config import get_settings
@@ -20,7 +20,7 @@ from aigw.logs import LogRecord
 from aigw.providers.registry import resolve_provider, route_request
 from aigw.request_options import effective_retry, parse_request_options
 from aigw.stores.config_store import config_store
-from aigw.upstream import UpstreamRequest, send_with_retries
+from aigw.upstream import UpstreamRequest, UpstreamResponse, body_chunks, send_with_retries
 
 
 @dataclass
@@ -68,14 +68,12 @@ async def passthrough(req: Incoming, log: LogRecord) -> StreamingResponse:
                              headers=dict(response_headers(resp.headers.items())))
 
 
-async def relay(resp: aiohttp.ClientResponse) -> AsyncIterator[bytes]:
-    """Yield upstream bytes as they arrive; a mid-stream failure ends the body early."""
-    try:
-        async for chunk in resp.content.iter_any():
+async def relay(resp: UpstreamResponse) -> AsyncIterator[bytes]:
+    """Yield upstream bytes as they arrive. A mid-body failure re-raises: the server then aborts
+    the response, so the client sees a truncated stream (headers were already sent), and the
+    log record says success false."""
+    # aclosing: when the client goes away (or universal skips this answer) the upstream
+    # connection is released at once, not whenever the generator is collected.
+    async with aclosing(body_chunks(resp)) as chunks:
+        async for chunk in chunks:
             yield chunk
-    except aiohttp.ClientError:
-        # Headers are already sent: the truncated body (and the log record's success=False,
-        # set by the middleware when the body does not complete) is all we can say.
-        raise
-    finally:
-        resp.release()

@@ -44,6 +44,9 @@ async def sse_events(chunks: AsyncIterator[bytes]) -> AsyncIterator[StreamEvent]
                 event = line[6:].strip().decode()
             elif line.startswith(b"data:"):
                 data_lines.append(line[5:].lstrip(b" "))
+    tail = buffer.rstrip(b"\r")
+    if tail.startswith(b"data:"):
+        data_lines.append(tail[5:].lstrip(b" "))
     if data_lines:
         parsed = _parse_data(b"\n".join(data_lines))
         if parsed is not None:

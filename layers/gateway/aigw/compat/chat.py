@@ -11,25 +11,29 @@ from __future__ import annotations
 import logging
 from typing import Any, AsyncIterator
 
-import aiohttp
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from aigw.compat.errors import upstream_error
 from aigw.compat.upstream_call import parse_body, prepare, send_call
+from aigw.costs import estimate_cost, price_of
 from aigw.errors import GatewayError
 from aigw.forwarding import response_headers
 from aigw.logs import LogRecord
 from aigw.pipeline import relay
 from aigw.providers.spec import ChatTranslation, UpstreamCall
 from aigw.streams import SSE_DONE, aws_events, sse_events, sse_frame
+from aigw.upstream import UpstreamResponse, body_chunks, read_json
 
 logger = logging.getLogger("aigw")
 
 
-def record_usage(log: LogRecord, usage: Any) -> None:
+def record_usage(log: LogRecord, usage: Any, custom: dict[str, float] | None) -> None:
+    """Tokens and the cost estimate (or the client's `cf-aig-custom-cost`) onto the log."""
     if isinstance(usage, dict):
         log.tokens_in = usage.get("prompt_tokens", log.tokens_in)
         log.tokens_out = usage.get("completion_tokens", log.tokens_out)
+        log.cost = estimate_cost(price_of(log.provider or "", log.model or ""), usage, custom)
+        log.custom_cost = custom is not None
 
 
 async def chat_completions(account_id: str, gateway_id: str, headers: dict[str, str],
@@ -54,37 +58,34 @@ async def chat_completions(account_id: str, gateway_id: str, headers: dict[str, 
                                           **extra})
     if call.stream:
         include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
-        return StreamingResponse(translate_stream(chat, resp, ref.model, include_usage, log),
+        return StreamingResponse(translate_stream(chat, resp, ref.model, include_usage, log,
+                                                  ctx.options.custom_cost),
                                  media_type="text/event-stream",
                                  headers={"cache-control": "no-cache", **extra})
-    try:
-        data = await resp.json(content_type=None)
-    finally:
-        resp.release()
-    result = chat.parse_response(data, ref.model)
-    record_usage(log, result.get("usage"))
+    result = chat.parse_response(await read_json(resp), ref.model)
+    record_usage(log, result.get("usage"), ctx.options.custom_cost)
     return JSONResponse(result, headers=extra)
 
 
-async def translate_stream(chat: ChatTranslation, resp: aiohttp.ClientResponse, model: str,
-                           include_usage: bool, log: LogRecord) -> AsyncIterator[bytes]:
+async def translate_stream(chat: ChatTranslation, resp: UpstreamResponse, model: str,
+                           include_usage: bool, log: LogRecord,
+                           custom: dict[str, float] | None) -> AsyncIterator[bytes]:
     state = chat.new_stream_state(model, include_usage)
     decode = aws_events if chat.stream_framing == "aws-eventstream" else sse_events
     try:
-        async for event in decode(resp.content.iter_any()):
+        async for event in decode(body_chunks(resp)):
             for chunk in chat.parse_stream_event(state, event):
-                record_usage(log, chunk.get("usage"))
+                record_usage(log, chunk.get("usage"), custom)
                 yield sse_frame(chunk)
         for chunk in chat.finish_stream(state):
-            record_usage(log, chunk.get("usage"))
+            record_usage(log, chunk.get("usage"), custom)
             yield sse_frame(chunk)
         yield SSE_DONE
     except Exception as e:  # noqa: BLE001 - a stream boundary: whatever broke, tell the client
         log.success = False
         message = e.message if isinstance(e, GatewayError) else (
-            "the upstream stream failed" if isinstance(e, aiohttp.ClientError)
-            else "the gateway could not translate the upstream stream")
-        if not isinstance(e, (GatewayError, aiohttp.ClientError)):
+            "the gateway could not translate the upstream stream")
+        if not isinstance(e, GatewayError):
             logger.error("stream translation failed: %s", type(e).__name__)
         error_type = e.openai_type if isinstance(e, GatewayError) else "api_error"
         yield sse_frame({"error": {"message": message, "type": error_type,

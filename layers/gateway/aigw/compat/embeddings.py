@@ -15,6 +15,7 @@ from aigw.forwarding import response_headers
 from aigw.logs import LogRecord
 from aigw.pipeline import relay
 from aigw.providers.spec import UpstreamCall
+from aigw.upstream import read_json
 
 
 async def embeddings(account_id: str, gateway_id: str, headers: dict[str, str], raw_body: bytes,
@@ -36,11 +37,7 @@ async def embeddings(account_id: str, gateway_id: str, headers: dict[str, str], 
     if translation is None:
         return StreamingResponse(relay(resp), status_code=resp.status,
                                  headers=dict(response_headers(resp.headers.items())))
-    try:
-        data = await resp.json(content_type=None)
-    finally:
-        resp.release()
-    result = translation.parse_response(data, ref.model)
+    result = translation.parse_response(await read_json(resp), ref.model)
     if body.get("encoding_format") == "base64":
         result = as_base64(result)
     usage = result.get("usage") or {}

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import aiohttp
 from starlette.responses import JSONResponse, Response
 
 from aigw.providers.spec import Provider
+from aigw.upstream import UpstreamResponse, read_body
 
 _TYPE_BY_STATUS = {400: "invalid_request_error", 401: "authentication_error",
                    403: "permission_error", 404: "not_found_error", 409: "conflict_error",
@@ -31,9 +31,8 @@ def _default_message(data: Any, text: str) -> str:
     return text[:2000] or "upstream error"
 
 
-async def upstream_error(resp: aiohttp.ClientResponse, provider: Provider) -> Response:
-    raw = await resp.read()
-    resp.release()
+async def upstream_error(resp: UpstreamResponse, provider: Provider) -> Response:
+    raw = await read_body(resp)
     text = raw.decode("utf-8", "replace")
     try:
         data: Any = json.loads(raw)

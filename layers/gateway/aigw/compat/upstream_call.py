@@ -11,8 +11,6 @@ import json
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-import aiohttp
-
 from aigw.compat.model_ref import ModelRef, parse_model
 from aigw.config import Settings, get_settings
 from aigw.credentials import CredentialUse, attach, compat_credential
@@ -24,7 +22,7 @@ from aigw.pipeline import custom_lookup
 from aigw.providers.registry import resolve_provider, route_request
 from aigw.providers.spec import Provider, UpstreamCall
 from aigw.request_options import RequestOptions, effective_retry, parse_request_options
-from aigw.upstream import UpstreamRequest, send_with_retries
+from aigw.upstream import UpstreamRequest, UpstreamResponse, send_with_retries
 
 GATEWAY_TOKEN_PREFIX = "aigw_"
 
@@ -108,7 +106,7 @@ def fill_placeholders(ctx: CompatContext, path: str, region: str | None) -> str:
     return path
 
 
-async def send_call(ctx: CompatContext, call: UpstreamCall) -> aiohttp.ClientResponse:
+async def send_call(ctx: CompatContext, call: UpstreamCall) -> UpstreamResponse:
     full = fill_placeholders(ctx, ctx.provider.compat_prefix + call.path, call.region)
     path, _, query = full.partition("?")
     target = route_request(ctx.provider, path, ctx.account_id, ctx.settings)

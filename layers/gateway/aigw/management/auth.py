@@ -53,7 +53,7 @@ def bearer(header: str | None) -> str | None:
 
 
 def check_account(account_id: str) -> None:
-    if not ACCOUNT_ID.match(account_id):
+    if not ACCOUNT_ID.fullmatch(account_id):
         raise InvalidRequest("account_id must be 1-64 letters, digits, '-' or '_'", code=7001)
 
 

@@ -22,9 +22,9 @@ from aigw.management.custom_provider_schema import (
     CustomProviderUpdate,
 )
 from aigw.management.envelope import ok, ok_page
+from aigw.management.paging import page_params
 from aigw.management.redaction import secret_preview, validate_secret_body
 from aigw.stores.config_store import config_store
-from aigw.validation import query_int
 
 router = APIRouter(prefix="/client/v4/accounts/{account_id}/ai-gateway/custom-providers")
 
@@ -47,13 +47,11 @@ def _find(account_id: str, ref: str) -> dict[str, Any]:
     return found
 
 
-
 @router.get("")
 async def list_custom_providers(request: Request, account_id: str) -> dict[str, Any]:
     authorize(request, account_id, "read")
-    q = dict(request.query_params)
-    page = query_int(q, "page", 1, 1, 1_000_000)
-    per_page = query_int(q, "per_page", 20, 1, 100)
+    page, per_page = page_params(request)
+    q = request.query_params
     search = (q.get("search") or "").lower()
     enable = q.get("enable")
     if enable not in (None, "", "true", "false"):

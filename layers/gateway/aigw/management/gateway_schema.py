@@ -11,17 +11,30 @@ GATEWAY_ID_PATTERN = r"^[a-z0-9_]+(?:-[a-z0-9_]+)*$"
 GatewayId = Annotated[str, Field(min_length=1, max_length=64, pattern=GATEWAY_ID_PATTERN)]
 
 
-class SpendRule(BaseModel):
+class RuleMatch(BaseModel):
+    """Cloudflare's API shape for a rule dimension: `{mode: filter, values}` or partition."""
+
     model_config = ConfigDict(strict=True, extra="forbid")
 
-    id: Annotated[str, Field(min_length=1, max_length=64)]
+    mode: Literal["filter", "partition"]
+    values: list[str] | None = None
+
+
+class SpendRule(BaseModel):
+    """A spend rule. `provider`/`model` take the spec's plain string or the Cloudflare API's
+    `{mode, values}` object (what the official SDK sends); `id` is generated when absent."""
+
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+    id: Annotated[str, Field(min_length=1, max_length=64)] | None = None
     enabled: bool = True
     limit: Annotated[float, Field(gt=0, strict=False)]  # USD; JSON ints are fine here
+    limitType: Literal["cost"] = "cost"  # noqa: N815 - Cloudflare's field name
     window: Annotated[int, Field(ge=60, le=2592000)]
     technique: Literal["fixed", "sliding"] = "fixed"
-    provider: str | None = None
-    model: str | None = None
-    metadata: dict[str, str | int | float | bool] | None = None
+    provider: str | RuleMatch | None = None
+    model: str | RuleMatch | None = None
+    metadata: dict[str, str | int | float | bool | RuleMatch] | None = None
 
 
 class SpendLimits(BaseModel):
@@ -38,10 +51,11 @@ class GatewaySettings(BaseModel):
     model_config = ConfigDict(strict=True, extra="ignore")
 
     cache_invalidate_on_update: bool
-    cache_ttl: Annotated[int, Field(ge=0, le=2592000)]
+    # Required but nullable, as in Cloudflare's API (null means off).
+    cache_ttl: Annotated[int, Field(ge=0, le=2592000)] | None
     collect_logs: bool
-    rate_limiting_interval: Annotated[int, Field(ge=0, le=86400)]
-    rate_limiting_limit: Annotated[int, Field(ge=0)]
+    rate_limiting_interval: Annotated[int, Field(ge=0, le=86400)] | None
+    rate_limiting_limit: Annotated[int, Field(ge=0)] | None
     rate_limiting_technique: Literal["fixed", "sliding"] = "fixed"
     authentication: bool = False
     log_management: Annotated[int, Field(ge=10_000, le=10_000_000)] | None = None
@@ -66,5 +80,9 @@ def default_gateway_settings() -> GatewaySettings:
 
 def gateway_document(gateway_id: str, settings: GatewaySettings, created_at: str,
                      modified_at: str) -> dict[str, Any]:
-    return {"id": gateway_id, **settings.model_dump(mode="json"), "created_at": created_at,
-            "modified_at": modified_at, "is_default": gateway_id == "default"}
+    doc = settings.model_dump(mode="json")
+    rules = (doc.get("spend_limits") or {}).get("rules") or []
+    for i, rule in enumerate(rules):
+        rule["id"] = rule.get("id") or f"rule-{i + 1}"
+    return {"id": gateway_id, **doc, "created_at": created_at, "modified_at": modified_at,
+            "is_default": gateway_id == "default"}

@@ -11,11 +11,16 @@ from aigw.errors import InvalidRequest, NotFound
 from aigw.ids import now_iso
 from aigw.management.auth import authorize
 from aigw.management.envelope import ok, ok_page
-from aigw.management.gateway_schema import (GATEWAY_ID_PATTERN, GatewayCreate, GatewaySettings,
-                                            gateway_document)
+from aigw.management.gateway_schema import (
+    GATEWAY_ID_PATTERN,
+    GatewayCreate,
+    GatewaySettings,
+    gateway_document,
+)
+from aigw.management.paging import page_params
 from aigw.stores.config_store import config_store
 from aigw.stores.provider_keys import delete_gateway_keys
-from aigw.validation import parse_json_object, query_int, validate
+from aigw.validation import parse_json_object, validate
 
 router = APIRouter(prefix="/client/v4/accounts/{account_id}/ai-gateway")
 _GATEWAY_ID = re.compile(GATEWAY_ID_PATTERN)
@@ -32,10 +37,8 @@ def load_gateway(account_id: str, gateway_id: str) -> dict[str, Any]:
 @router.get("/gateways")
 async def list_gateways(request: Request, account_id: str) -> dict[str, Any]:
     authorize(request, account_id, "read")
-    q = request.query_params
-    page = query_int(dict(q), "page", 1, 1, 1_000_000)
-    per_page = query_int(dict(q), "per_page", 20, 1, 100)
-    search = (q.get("search") or "").lower()
+    page, per_page = page_params(request)
+    search = (request.query_params.get("search") or "").lower()
     gateways = [g for g in config_store().gateways.list(account_id) if search in g["id"].lower()]
     return ok_page(gateways, page, per_page)
 
@@ -94,6 +97,6 @@ async def gateway_url(request: Request, account_id: str, gateway_id: str,
                       provider: str) -> dict[str, Any]:
     authorize(request, account_id, "read")
     load_gateway(account_id, gateway_id)
-    if not _PROVIDER.match(provider) or len(provider) > 64:
+    if not _PROVIDER.fullmatch(provider) or len(provider) > 64:
         raise InvalidRequest(f"'{provider}' is not a provider slug", code=7001)
     return ok(f"{public_base_url(request)}/v1/{account_id}/{gateway_id}/{provider}")

@@ -15,11 +15,11 @@ from aigw.management import provider_config_schema as schema
 from aigw.management.auth import authorize
 from aigw.management.envelope import ok, ok_page
 from aigw.management.gateways import load_gateway
+from aigw.management.paging import page_params
 from aigw.management.redaction import validate_secret_body
 from aigw.providers.slugs import BUILTIN_SLUGS, CUSTOM_PREFIX
 from aigw.stores import provider_keys
 from aigw.stores.config_store import config_store
-from aigw.validation import query_int
 
 router = APIRouter(prefix="/client/v4/accounts/{account_id}/ai-gateway/gateways/{gateway_id}")
 
@@ -44,9 +44,7 @@ def _check_secret(provider_slug: str, secret: str) -> None:
 async def list_provider_configs(request: Request, account_id: str,
                                 gateway_id: str) -> dict[str, Any]:
     authorize(request, account_id, "read")
-    q = dict(request.query_params)
-    page = query_int(q, "page", 1, 1, 1_000_000)
-    per_page = query_int(q, "per_page", 20, 1, 100)
+    page, per_page = page_params(request)
     load_gateway(account_id, gateway_id)
     configs = sorted(provider_keys.list_configs(account_id, gateway_id),
                      key=lambda c: str(c["created_at"]))

@@ -16,7 +16,8 @@ from aigw import tokens
 from aigw.management.auth import authorize
 from aigw.management.envelope import ok, ok_page
 from aigw.management.gateway_schema import GatewayId
-from aigw.validation import parse_json_object, query_int, validate
+from aigw.management.paging import page_params
+from aigw.validation import parse_json_object, validate
 
 router = APIRouter(prefix="/client/v4/accounts/{account_id}/ai-gateway")
 
@@ -40,9 +41,7 @@ class TokenCreate(BaseModel):
 @router.get("/tokens")
 async def list_tokens(request: Request, account_id: str) -> dict[str, Any]:
     authorize(request, account_id, "read")
-    q = dict(request.query_params)
-    page = query_int(q, "page", 1, 1, 1_000_000)
-    per_page = query_int(q, "per_page", 20, 1, 100)
+    page, per_page = page_params(request)
     found = sorted(tokens.list_tokens(account_id), key=lambda t: str(t["created_at"]))
     return ok_page(found, page, per_page)
 

@@ -23,7 +23,7 @@ GCP_PROJECT = re.compile(r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$|^[a-z0-9.:-]{1,100}$")
 
 
 def require(pattern: re.Pattern[str], value: str, what: str) -> str:
-    if not pattern.match(value):
+    if not pattern.fullmatch(value):
         # The value is echoed safely: it passed through no host, and clients need to see it.
         raise InvalidRequest(f"invalid {what} {value[:80]!r} in the path", code=2008)
     return value

@@ -12,6 +12,7 @@ from aigw.providers.google_ai_studio import GOOGLE_AI_STUDIO
 from aigw.providers.google_vertex import GOOGLE_VERTEX_AI
 from aigw.providers.openai_like import OPENAI_LIKE
 from aigw.providers.routing import default_route
+from aigw.providers.slugs import CUSTOM_PREFIX
 from aigw.providers.spec import AuthScheme, Provider, RouteContext, Target
 from aigw.providers.workers_ai import WORKERS_AI
 
@@ -19,13 +20,12 @@ PROVIDERS: dict[str, Provider] = {p.slug: p for p in (
     *OPENAI_LIKE, AZURE_OPENAI, AWS_BEDROCK, GOOGLE_VERTEX_AI, WORKERS_AI, ANTHROPIC,
     GOOGLE_AI_STUDIO, COHERE)}
 
-CUSTOM_PREFIX = "custom-"
-
-
 def custom_provider(slug: str, doc: dict) -> Provider:
-    """A stored custom provider as a declaration: Bearer if a key is stored, else the client's."""
-    return Provider(f"{CUSTOM_PREFIX}{slug}", doc["base_url"], auth=AuthScheme(),
-                    embeddings_path="/embeddings")
+    """A stored custom provider as a declaration: Bearer if a key is stored, else the client's;
+    the provider's configured headers are added to every request that lacks them."""
+    headers = tuple((doc.get("headers") or {}).items())
+    return Provider(f"{CUSTOM_PREFIX}{slug}", doc["base_url"],
+                    auth=AuthScheme(default_headers=headers), embeddings_path="/embeddings")
 
 
 def resolve_provider(slug: str, custom_lookup: "callable[[str], dict | None]") -> Provider:

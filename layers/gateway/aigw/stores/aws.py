@@ -1,37 +1,41 @@
 """boto3 clients, created on first use and shared by the process.
 
 Clients are built lazily so importing a function module does no network work and no credential
-lookup. `AWS_ENDPOINT_URL` (honoured by boto3 itself) points them at moto locally.
+lookup; boto3 itself (~140 ms to import here) is imported on first use, for the same reason.
+`AWS_ENDPOINT_URL` (honoured by boto3 itself) points the clients at moto locally.
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import TYPE_CHECKING
-
-import boto3
-from botocore.config import Config
+from typing import TYPE_CHECKING, Any
 
 from aigw.config import get_settings
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient  # pragma: no cover
     from mypy_boto3_secretsmanager import SecretsManagerClient  # pragma: no cover
+    import boto3  # pragma: no cover
 
-_CONFIG = Config(retries={"max_attempts": 3, "mode": "standard"}, tcp_keepalive=True,
-                 connect_timeout=2, read_timeout=5)
+
+def _client(service: str) -> Any:
+    import boto3
+    from botocore.config import Config
+
+    config = Config(retries={"max_attempts": 3, "mode": "standard"}, tcp_keepalive=True,
+                    connect_timeout=2, read_timeout=5)
+    return boto3.session.Session().client(service, region_name=get_settings().region,
+                                          config=config)
 
 
 @lru_cache(maxsize=1)
 def dynamodb() -> "DynamoDBClient":
-    return boto3.session.Session().client("dynamodb", region_name=get_settings().region,
-                                          config=_CONFIG)
+    return _client("dynamodb")
 
 
 @lru_cache(maxsize=1)
 def secretsmanager() -> "SecretsManagerClient":
-    return boto3.session.Session().client("secretsmanager", region_name=get_settings().region,
-                                          config=_CONFIG)
+    return _client("secretsmanager")
 
 
 def reset_clients() -> None:
@@ -41,7 +45,9 @@ def reset_clients() -> None:
 
 
 @lru_cache(maxsize=1)
-def _role_session() -> boto3.session.Session:
+def _role_session() -> "boto3.session.Session":
+    import boto3
+
     return boto3.session.Session()
 
 
