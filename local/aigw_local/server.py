@@ -31,7 +31,8 @@ def prepare_environment(env: MutableMapping[str, str], moto_endpoint: str,
                         admin_token: str) -> None:
     """Set the variables Lambda would get from the template, pointed at the local moto."""
     template = load_template()
-    env.update(static_environment(template))
+    for name, value in static_environment(template).items():
+        env.setdefault(name, value)  # what the caller set (tests, a developer) wins
     env.update(table_environment(template))
     env.setdefault("AWS_REGION", LOCAL_REGION)
     env.setdefault("AWS_DEFAULT_REGION", LOCAL_REGION)
