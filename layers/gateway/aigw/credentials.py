@@ -117,5 +117,13 @@ def compat_credential(provider: Provider, client_key: str | None, account_id: st
         return CredentialUse("client_key"), client_key, {}
     if client_key:
         return CredentialUse("client"), None, {"authorization": f"Bearer {client_key}"}
-    use, secret = resolve_credential(provider, account_id, gateway_id, alias, {}, set(), settings)
+    try:
+        use, secret = resolve_credential(provider, account_id, gateway_id, alias, {}, set(),
+                                         settings)
+    except AuthenticationFailed as e:
+        raise AuthenticationFailed(
+            f"no credential for provider '{provider.slug}': pass the provider's key as the "
+            "SDK's api_key (Authorization: Bearer), or store one for this gateway "
+            f"(provider_configs, alias '{alias or 'default'}') and authenticate with a "
+            "gateway token") from e
     return use, secret, {}

@@ -9,13 +9,13 @@ upstream fails midway, in an error event and no `[DONE]` (never a fake `stop`).
 from __future__ import annotations
 
 import logging
-from typing import Any, AsyncIterator
+from contextlib import aclosing
+from typing import AsyncIterator
 
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from aigw.compat.errors import upstream_error
 from aigw.compat.upstream_call import parse_body, prepare, send_call
-from aigw.costs import estimate_cost, price_of
 from aigw.errors import GatewayError
 from aigw.forwarding import response_headers
 from aigw.logs import LogRecord
@@ -23,17 +23,9 @@ from aigw.pipeline import relay
 from aigw.providers.spec import ChatTranslation, UpstreamCall
 from aigw.streams import SSE_DONE, aws_events, sse_events, sse_frame
 from aigw.upstream import UpstreamResponse, body_chunks, read_json
+from aigw.usage import record_usage, usage_tap
 
 logger = logging.getLogger("aigw")
-
-
-def record_usage(log: LogRecord, usage: Any, custom: dict[str, float] | None) -> None:
-    """Tokens and the cost estimate (or the client's `cf-aig-custom-cost`) onto the log."""
-    if isinstance(usage, dict):
-        log.tokens_in = usage.get("prompt_tokens", log.tokens_in)
-        log.tokens_out = usage.get("completion_tokens", log.tokens_out)
-        log.cost = estimate_cost(price_of(log.provider or "", log.model or ""), usage, custom)
-        log.custom_cost = custom is not None
 
 
 async def chat_completions(account_id: str, gateway_id: str, headers: dict[str, str],
@@ -53,7 +45,10 @@ async def chat_completions(account_id: str, gateway_id: str, headers: dict[str, 
         return await upstream_error(resp, ctx.provider)
     extra = {"cf-aig-provider": ctx.provider.slug, "cf-aig-model": ref.model}
     if chat is None:
-        return StreamingResponse(relay(resp), status_code=resp.status,
+        content_type = resp.headers.get("content-type")
+        body = usage_tap(relay_or_error_event(resp, call.stream, log), content_type, log,
+                         ctx.options.custom_cost)
+        return StreamingResponse(body, status_code=resp.status,
                                  headers={**dict(response_headers(resp.headers.items())),
                                           **extra})
     if call.stream:
@@ -83,12 +78,44 @@ async def translate_stream(chat: ChatTranslation, resp: UpstreamResponse, model:
         yield SSE_DONE
     except Exception as e:  # noqa: BLE001 - a stream boundary: whatever broke, tell the client
         log.success = False
-        message = e.message if isinstance(e, GatewayError) else (
-            "the gateway could not translate the upstream stream")
         if not isinstance(e, GatewayError):
             logger.error("stream translation failed: %s", type(e).__name__)
-        error_type = e.openai_type if isinstance(e, GatewayError) else "api_error"
-        yield sse_frame({"error": {"message": message, "type": error_type,
-                                   "code": getattr(e, "status", 502), "param": None}})
+            e = GatewayError("the gateway could not translate the upstream stream")
+        yield error_frame(e)
     finally:
         resp.release()
+
+
+async def relay_or_error_event(resp: UpstreamResponse, stream: bool,
+                               log: LogRecord) -> AsyncIterator[bytes]:
+    """OpenAI-shaped answers pass through as they are; a stream that breaks midway gets an
+    OpenAI error event (as translated streams do) instead of a silently cut connection.
+
+    Streams are passed on whole events at a time (up to the last blank line received), so a
+    half event left by a broken connection is dropped rather than glued to the error event.
+    """
+    pending = b""
+    try:
+        async with aclosing(relay(resp)) as chunks:
+            async for chunk in chunks:
+                if not stream:
+                    yield chunk
+                    continue
+                pending += chunk
+                cut = max(pending.rfind(b"\n\n"), pending.rfind(b"\r\n\r\n"))
+                if cut >= 0:
+                    end = cut + (4 if pending[cut:cut + 4] == b"\r\n\r\n" else 2)
+                    yield pending[:end]
+                    pending = pending[end:]
+        if pending:
+            yield pending
+    except GatewayError as e:
+        if not stream:
+            raise
+        log.success = False
+        yield error_frame(e)
+
+
+def error_frame(e: GatewayError) -> bytes:
+    return sse_frame({"error": {"message": e.message, "type": e.openai_type,
+                                "code": e.status, "param": None}})

@@ -76,6 +76,7 @@ def prepare(account_id: str, gateway_id: str, headers: Mapping[str, str], model:
     ref = parse_model(model)
     log.account_id, log.gateway_id = account_id, gateway_id
     log.provider, log.model = ref.provider, ref.model
+    log.request_content_type = headers.get("content-type")
     options = parse_request_options(headers)
     log.metadata = options.metadata
     gateway_headers, client_key = split_auth(headers)
@@ -83,7 +84,11 @@ def prepare(account_id: str, gateway_id: str, headers: Mapping[str, str], model:
     log.collect = options.collect_log if options.collect_log is not None else bool(
         gateway.get("collect_logs", True))
     log.payload = options.collect_log_payload
-    provider = resolve_provider(ref.provider, custom_lookup(account_id))
+    try:
+        provider = resolve_provider(ref.provider, custom_lookup(account_id))
+    except InvalidRequest as e:
+        e.param = "model"
+        raise
     if not provider.compat:
         raise InvalidRequest(f"provider '{provider.slug}' is available on its passthrough route "
                              "only, not on compat", param="model")

@@ -1,0 +1,66 @@
+"""Token usage and cost onto the log record, for answers the gateway relays byte for byte.
+
+OpenAI-shaped answers carry `usage` in the JSON body, or — streamed — in the last chunk that has
+one. The tap passes every chunk through untouched and keeps only what it needs to find it: the
+whole body for JSON (bounded), the tail of the stream for SSE.
+"""
+
+from __future__ import annotations
+
+import json
+from contextlib import aclosing
+from typing import Any, AsyncIterator
+
+from aigw.costs import estimate_cost, price_of
+from aigw.logs import LogRecord
+
+MAX_JSON_BODY = 1 << 20
+STREAM_TAIL = 16 << 10
+
+
+def record_usage(log: LogRecord, usage: Any, custom: dict[str, float] | None) -> None:
+    """Tokens and the cost estimate (or the client's `cf-aig-custom-cost`) onto the log."""
+    if not isinstance(usage, dict):
+        return
+    log.tokens_in = usage.get("prompt_tokens", log.tokens_in)
+    log.tokens_out = usage.get("completion_tokens", log.tokens_out)
+    log.cost = estimate_cost(price_of(log.provider or "", log.model or ""), usage, custom)
+    log.custom_cost = custom is not None
+
+
+def usage_in_json(body: bytes) -> Any:
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return None
+    return data.get("usage") if isinstance(data, dict) else None
+
+
+def usage_in_sse(tail: bytes) -> Any:
+    """The last `data:` event in the stream's tail whose `usage` is an object."""
+    for line in reversed(tail.split(b"\n")):
+        line = line.strip()
+        if line.startswith(b"data:") and b'"usage"' in line:
+            usage = usage_in_json(line[5:].strip())
+            if isinstance(usage, dict):
+                return usage
+    return None
+
+
+async def usage_tap(chunks: AsyncIterator[bytes], content_type: str | None, log: LogRecord,
+                    custom: dict[str, float] | None) -> AsyncIterator[bytes]:
+    streaming = "text/event-stream" in (content_type or "")
+    is_json = "json" in (content_type or "")
+    kept = bytearray()
+    async with aclosing(chunks) as source:
+        async for chunk in source:
+            if streaming:
+                kept += chunk
+                del kept[:-STREAM_TAIL]
+            elif is_json and len(kept) <= MAX_JSON_BODY:
+                kept += chunk
+            yield chunk
+    if streaming:
+        record_usage(log, usage_in_sse(bytes(kept)), custom)
+    elif is_json and len(kept) <= MAX_JSON_BODY:
+        record_usage(log, usage_in_json(bytes(kept)), custom)
