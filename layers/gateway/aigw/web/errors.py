@@ -19,6 +19,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from aigw.errors import ErrorDetail, GatewayError, InvalidRequest, MethodNotAllowed, NotFound
+from aigw.web.request_context import STATE_KEY
 
 Surface = Literal["gateway", "management", "openai"]
 
@@ -50,6 +51,9 @@ def _from_http_exception(exc: StarletteHTTPException) -> GatewayError:
 
 def install_error_handlers(app: FastAPI, surface: Surface) -> None:
     async def on_gateway_error(request: Request, exc: GatewayError) -> JSONResponse:
+        record = request.scope.get("state", {}).get(STATE_KEY)
+        if record is not None:
+            record.error_code = exc.code
         return error_response(exc, surface)
 
     async def on_http_exception(request: Request, exc: StarletteHTTPException) -> JSONResponse:
