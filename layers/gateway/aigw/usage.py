@@ -2,7 +2,7 @@
 
 OpenAI-shaped answers carry `usage` in the JSON body, or — streamed — in the last chunk that has
 one. The tap passes every chunk through untouched and keeps only what it needs to find it: the
-whole body for JSON (bounded), the tail of the stream for SSE.
+whole body for JSON (bounded), the unfinished last line for SSE.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from aigw.costs import estimate_cost, price_of
 from aigw.logs import LogRecord
 
 MAX_JSON_BODY = 1 << 20
-STREAM_TAIL = 16 << 10
 
 
 def record_usage(log: LogRecord, usage: Any, custom: dict[str, float] | None) -> None:
@@ -36,31 +35,36 @@ def usage_in_json(body: bytes) -> Any:
     return data.get("usage") if isinstance(data, dict) else None
 
 
-def usage_in_sse(tail: bytes) -> Any:
-    """The last `data:` event in the stream's tail whose `usage` is an object."""
-    for line in reversed(tail.split(b"\n")):
-        line = line.strip()
-        if line.startswith(b"data:") and b'"usage"' in line:
-            usage = usage_in_json(line[5:].strip())
-            if isinstance(usage, dict):
-                return usage
-    return None
+def usage_in_line(line: bytes) -> Any:
+    """`usage` of one SSE `data:` line, if it carries a non-null one (cheap checks first)."""
+    line = line.strip()
+    if not line.startswith(b"data:") or b'"usage"' not in line:
+        return None
+    if b'"usage":null' in line or b'"usage": null' in line:
+        return None
+    usage = usage_in_json(line[5:].strip())
+    return usage if isinstance(usage, dict) else None
 
 
 async def usage_tap(chunks: AsyncIterator[bytes], content_type: str | None, log: LogRecord,
                     custom: dict[str, float] | None) -> AsyncIterator[bytes]:
     streaming = "text/event-stream" in (content_type or "")
     is_json = "json" in (content_type or "")
-    kept = bytearray()
+    kept = bytearray()  # JSON: the body; SSE: the unfinished last line
     async with aclosing(chunks) as source:
         async for chunk in source:
             if streaming:
+                # Lines are checked as they pass, so usage is recorded even when a client
+                # hangs up right after `[DONE]`, before this generator would finish its loop.
                 kept += chunk
-                del kept[:-STREAM_TAIL]
+                *lines, rest = bytes(kept).split(b"\n")
+                kept = bytearray(rest[-MAX_JSON_BODY:])
+                for line in lines:
+                    usage = usage_in_line(line)
+                    if usage is not None:
+                        record_usage(log, usage, custom)
             elif is_json and len(kept) <= MAX_JSON_BODY:
                 kept += chunk
             yield chunk
-    if streaming:
-        record_usage(log, usage_in_sse(bytes(kept)), custom)
-    elif is_json and len(kept) <= MAX_JSON_BODY:
+    if is_json and not streaming and len(kept) <= MAX_JSON_BODY:
         record_usage(log, usage_in_json(bytes(kept)), custom)

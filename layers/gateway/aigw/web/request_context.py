@@ -58,10 +58,14 @@ class RequestContextMiddleware:
 
         try:
             await self.app(scope, receive, send_with_ids)
+        except BaseException:
+            record.success = False  # the app failed mid-response
+            raise
         finally:
             if not emitted:
-                # The client went away or the app failed mid-stream: still one record.
-                record.success = False
+                # The client hung up before the last body message (often right after reading a
+                # complete stream) or the app failed: still exactly one record. Success stays
+                # what the status said unless the pipeline marked a mid-stream failure.
                 _finish(record, started)
 
 
