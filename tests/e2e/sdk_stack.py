@@ -117,10 +117,9 @@ class SdkStack:
         """For the openai and anthropic SDKs."""
         return httpx2.Client(timeout=HTTP_TIMEOUT_S, event_hooks=self.exchanges.httpx_hooks(httpx2))
 
-    def httpx_client(self, **kwargs: Any) -> httpx.Client:
+    def httpx_client(self) -> httpx.Client:
         """For google-genai."""
-        return httpx.Client(timeout=HTTP_TIMEOUT_S, event_hooks=self.exchanges.httpx_hooks(httpx),
-                            **kwargs)
+        return httpx.Client(timeout=HTTP_TIMEOUT_S, event_hooks=self.exchanges.httpx_hooks(httpx))
 
     def manage(self, method: str, path: str, body: Any = None) -> Any:
         """Call the management API as admin; returns `result`, keeps the raw answer."""
@@ -135,14 +134,20 @@ class SdkStack:
         self.manage("POST", f"/gateways/{GATEWAY_ID}/provider_configs",
                     {"provider_slug": provider, "alias": alias, "secret": secret})
 
+    @property
+    def fakes(self) -> tuple[FakeUpstream, ...]:
+        return self.openai, self.anthropic, self.google, self.vertex, self.bedrock
+
     def reset_fakes(self) -> None:
-        for fake in (self.openai, self.anthropic, self.google, self.vertex, self.bedrock):
+        for fake in self.fakes:
             fake.recorder.clear()
             fake.control.reset()
+        # Not `fake.reset()`: that would also forget the Vertex tokens the gateway has cached.
+        self.bedrock.stream_error_after = None
 
     def stop(self) -> None:
         self.gateway.stop()
-        for fake in (self.openai, self.anthropic, self.google, self.vertex, self.bedrock):
+        for fake in self.fakes:
             fake.stop()
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import anthropic
 import pytest
 from anthropic import Anthropic
-from anthropic.types import Message, TextBlock, ToolUseBlock
+from anthropic.types import Message, MessageTokensCount, TextBlock, ToolUseBlock
 
 from tests.e2e.sdk_stack import SdkStack
 from tests.fakes.credentials import ANTHROPIC_KEY
@@ -63,6 +63,13 @@ def test_raw_stream_events(client: Anthropic) -> None:
     text = "".join(e.delta.text for e in events
                    if e.type == "content_block_delta" and e.delta.type == "text_delta")
     assert text == "Echo: hi there"
+
+
+def test_count_tokens(client: Anthropic, stack: SdkStack) -> None:
+    counted = client.messages.count_tokens(
+        model=MODEL, messages=[{"role": "user", "content": "three little words"}])
+    assert isinstance(counted, MessageTokensCount) and counted.input_tokens > 0
+    assert stack.anthropic.recorder.last.path == "/v1/messages/count_tokens"
 
 
 def test_tool_use_round_trip(client: Anthropic) -> None:

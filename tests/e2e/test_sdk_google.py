@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import pytest
 from google import genai
-from google.genai import types
+from google.genai import errors, types
 from google.oauth2 import service_account
 
 from tests.e2e.sdk_stack import SdkStack
 from tests.fakes import credentials
+from tests.fakes.upstreams import google_ai_studio
 
 MODEL = "gemini-2.5-flash"
+SDK_DEFAULT_VERSION = "v1"
+"""What google-genai 3.x puts in the path for AI Studio unless told otherwise (1.x: v1beta)."""
 WEATHER = types.FunctionDeclaration(
     name="get_weather", description="Current weather for a city",
     parameters=types.Schema(type=types.Type.OBJECT,
@@ -31,15 +34,17 @@ def studio_client(stack: SdkStack, api_version: str | None) -> genai.Client:
 
 
 @pytest.fixture(scope="module", params=[None, "v1beta"], ids=["default-version", "v1beta"])
-def studio(request: pytest.FixtureRequest, sdk_stack: SdkStack) -> genai.Client:
-    return studio_client(sdk_stack, request.param)
+def api_version(request: pytest.FixtureRequest) -> str | None:
+    return request.param  # type: ignore[no-any-return]
 
 
-def expected_version(client: genai.Client) -> str:
-    return client._api_client._http_options.api_version or "v1"  # noqa: SLF001
+@pytest.fixture(scope="module")
+def studio(api_version: str | None, sdk_stack: SdkStack) -> genai.Client:
+    return studio_client(sdk_stack, api_version)
 
 
-def test_generate_content(studio: genai.Client, stack: SdkStack) -> None:
+def test_generate_content(studio: genai.Client, api_version: str | None,
+                          stack: SdkStack) -> None:
     response = studio.models.generate_content(
         model=MODEL, contents="Say hello",
         config=types.GenerateContentConfig(system_instruction="Be terse", max_output_tokens=50))
@@ -50,7 +55,7 @@ def test_generate_content(studio: genai.Client, stack: SdkStack) -> None:
     usage = response.usage_metadata
     assert usage is not None and usage.prompt_token_count and usage.candidates_token_count
     sent = stack.google.recorder.last
-    assert sent.path == f"/{expected_version(studio)}/models/{MODEL}:generateContent"
+    assert sent.path == f"/{api_version or SDK_DEFAULT_VERSION}/models/{MODEL}:generateContent"
     assert sent.headers["x-goog-api-key"] == credentials.GOOGLE_AI_STUDIO_KEY
     assert not any(h.startswith("cf-aig-") for h in sent.headers)
 
@@ -84,6 +89,27 @@ def test_function_calling_round_trip(studio: genai.Client) -> None:
         contents=[question, first.candidates[0].content, types.Content(role="user",
                                                                       parts=[answer])])
     assert second.text == 'The tool returned: {"temp": "25C"}'
+
+
+def test_embed_and_count_tokens(studio: genai.Client, stack: SdkStack) -> None:
+    embedded = studio.models.embed_content(model="gemini-embedding-001", contents=["a b", "c"],
+                                           config=types.EmbedContentConfig(
+                                               output_dimensionality=32))
+    assert embedded.embeddings and [len(e.values or []) for e in embedded.embeddings] == [32, 32]
+    assert stack.google.recorder.last.path.endswith(":batchEmbedContents")
+
+    counted = studio.models.count_tokens(model=MODEL, contents="four words right here")
+    assert isinstance(counted, types.CountTokensResponse) and counted.total_tokens == 4
+
+
+def test_upstream_400_is_the_sdks_typed_error(studio: genai.Client) -> None:
+    """A function call turn with no user turn before it: Google's own 400, passed through."""
+    call = types.Part.from_function_call(name="get_weather", args={"city": "Rome"})
+    with pytest.raises(errors.ClientError) as bad:
+        studio.models.generate_content(model=MODEL,
+                                       contents=[types.Content(role="model", parts=[call])])
+    assert bad.value.code == 400 and bad.value.status == "INVALID_ARGUMENT"
+    assert bad.value.message == google_ai_studio.CALL_AFTER_USER
 
 
 # ---------------------------------------------------------------- Vertex AI

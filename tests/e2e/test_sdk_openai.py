@@ -8,11 +8,12 @@ answer into its typed models, so a changed field, status or stream frame fails h
 from __future__ import annotations
 
 import json
+import time
 
 import openai
 import pytest
 from openai import Omit, OpenAI
-from openai.types import CreateEmbeddingResponse
+from openai.types import CreateEmbeddingResponse, Model
 from openai.types.chat import ChatCompletion, ChatCompletionChunk
 from openai.types.responses import Response, ResponseFunctionToolCall
 
@@ -20,6 +21,7 @@ from tests.e2e.sdk_stack import SdkStack
 from tests.fakes.credentials import OPENAI_KEY
 
 MODEL = "gpt-4o-mini"
+PAUSE_S = 0.08
 WEATHER_TOOL = {"type": "function", "function": {
     "name": "get_weather", "description": "Current weather for a city",
     "parameters": {"type": "object", "properties": {"city": {"type": "string"}},
@@ -56,10 +58,12 @@ def test_chat_completion_is_typed_and_forwarded_with_the_clients_key(client: Ope
 
 
 def test_stream_relays_chunks_then_the_usage_chunk(client: OpenAI, stack: SdkStack) -> None:
+    stack.openai.control.stream_pause_s = PAUSE_S
     stream = client.chat.completions.create(
         model=MODEL, messages=[{"role": "user", "content": "count one two three"}],
         stream=True, stream_options={"include_usage": True})
-    chunks = list(stream)
+    arrivals: list[tuple[float, ChatCompletionChunk]] = [(time.monotonic(), c) for c in stream]
+    chunks = [c for _, c in arrivals]
 
     assert all(isinstance(c, ChatCompletionChunk) for c in chunks)
     *content_chunks, usage_chunk = chunks
@@ -71,6 +75,27 @@ def test_stream_relays_chunks_then_the_usage_chunk(client: OpenAI, stack: SdkSta
     usage = usage_chunk.usage
     assert usage.total_tokens == usage.prompt_tokens + usage.completion_tokens > 0
     assert stack.openai.recorder.last.json()["stream_options"] == {"include_usage": True}
+    # Relayed as it arrives: the first chunk was in hand long before the upstream finished.
+    assert arrivals[-1][0] - arrivals[0][0] >= (len(chunks) - 2) * PAUSE_S
+
+
+def test_upstream_headers_relayed_and_date_server_not_doubled(client: OpenAI) -> None:
+    raw = client.chat.completions.with_raw_response.create(
+        model=MODEL, messages=[{"role": "user", "content": "headers"}],
+        extra_headers={"cf-aig-event-id": "evt-sdk-1"})
+
+    assert raw.parse().choices[0].message.content == "Echo: headers"
+    assert raw.headers["x-request-id"].startswith("req_")  # the upstream's
+    assert raw.headers["cf-aig-log-id"] and raw.headers["cf-aig-event-id"] == "evt-sdk-1"
+    # Regression: the upstream's Date and Server were relayed next to the server's own.
+    assert len(raw.headers.get_list("date")) == 1
+    assert raw.headers.get_list("server") == ["uvicorn"]
+
+
+def test_models_list(client: OpenAI) -> None:
+    models = list(client.models.list())
+    assert models and all(isinstance(m, Model) for m in models)
+    assert MODEL in {m.id for m in models}
 
 
 def test_embeddings(client: OpenAI) -> None:

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 from fastapi.testclient import TestClient
@@ -9,7 +9,18 @@ from aigw.config import get_settings
 from aigw.stores import aws
 from aigw.stores.config_store import config_store
 from aigw_local.functions import load_function_module
+from tests.fakes.upstreams import (
+    anthropic,
+    azure_openai,
+    bedrock,
+    cohere,
+    google_ai_studio,
+    google_vertex,
+    openai,
+    workers_ai,
+)
 from tests.fakes.upstreams.common import FakeUpstream
+from tests.functional.inference_support import Tap, start_tapped
 
 
 @pytest.fixture
@@ -59,3 +70,80 @@ def inference(local_stack: object) -> Iterator[TestClient]:
     with TestClient(load_function_module("inference").app,
                     raise_server_exceptions=False) as client:
         yield client
+
+
+@pytest.fixture(scope="session")
+def served_inference(local_stack: object) -> Iterator[str]:
+    """The inference app under uvicorn, as the Lambda Web Adapter runs it; yields its base URL.
+
+    It reads settings per request, so `gateway_env` changes apply to it too."""
+    from tests.fakes.upstream_server import serve_in_thread
+
+    server = serve_in_thread(load_function_module("inference").app)
+    yield server.base_url
+    server.stop()
+
+
+FAKES: dict[str, Callable[[], FakeUpstream]] = {
+    "openai": openai.create, "groq": lambda: openai.create("groq"),
+    "anthropic": anthropic.create, "google-ai-studio": google_ai_studio.create,
+    "google-vertex-ai": google_vertex.create, "aws-bedrock": bedrock.create,
+    "azure-openai": azure_openai.create, "workers-ai": workers_ai.create,
+    "cohere": cohere.create,
+}
+
+
+class Upstreams:
+    """Fake upstreams shared by the session (starting one per test is most of a test's time).
+
+    `use(slug)` returns that provider's fake, running behind a `Tap`, reset for this test, with
+    `AIGW_UPSTREAM_<SLUG>` pointed at it; `tap(slug)` shows the last answer it sent.
+    """
+
+    def __init__(self, running: dict[str, tuple[FakeUpstream, Tap]], env: GatewayEnv) -> None:
+        self._running, self._env = running, env
+
+    def use(self, slug: str) -> FakeUpstream:
+        if slug not in self._running:
+            fake = FAKES[slug]()
+            self._running[slug] = (fake, start_tapped(fake))
+        fake, tap = self._running[slug]
+        fake.reset()
+        tap.clear()
+        self._env.upstream(fake)
+        return fake
+
+    def tap(self, slug: str) -> Tap:
+        return self._running[slug][1]
+
+
+@pytest.fixture(scope="session")
+def _running_fakes() -> Iterator[dict[str, tuple[FakeUpstream, Tap]]]:
+    running: dict[str, tuple[FakeUpstream, Tap]] = {}
+    yield running
+    for fake, _ in running.values():
+        fake.stop()
+
+
+@pytest.fixture
+def upstreams(_running_fakes: dict[str, tuple[FakeUpstream, Tap]],
+              gateway_env: GatewayEnv) -> Upstreams:
+    return Upstreams(_running_fakes, gateway_env)
+
+
+@pytest.fixture
+def oai(upstreams: Upstreams) -> FakeUpstream:
+    return upstreams.use("openai")
+
+
+@pytest.fixture
+def claude(upstreams: Upstreams) -> FakeUpstream:
+    return upstreams.use("anthropic")
+
+
+@pytest.fixture
+def gateway(management: TestClient, account: str, admin_headers: dict[str, str]) -> str:
+    """Gateway `gw` in the test's account: no authentication, no retries, no cache."""
+    from tests.functional.inference_support import make_gateway
+
+    return str(make_gateway(management, account, admin_headers)["id"])

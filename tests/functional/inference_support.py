@@ -10,8 +10,8 @@ from typing import Any
 from fastapi.testclient import TestClient
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from tests.fakes.upstreams.common import FakeUpstream
 from tests.fakes.upstream_server import serve_in_thread
+from tests.fakes.upstreams.common import FakeUpstream
 from tests.functional.test_management_gateways import BODY as GATEWAY_BODY
 
 GATEWAY = "gw"
@@ -62,8 +62,8 @@ def assert_gateway_error(resp: Any, status: int, code: int | None = None) -> str
 
 
 @dataclass
-class Tap:
-    """The last response an upstream sent, as its app produced it (before the gateway)."""
+class Tapped:
+    """One response an upstream sent, as its app produced it (before the gateway)."""
 
     status: int = 0
     headers: list[tuple[str, str]] = field(default_factory=list)
@@ -71,8 +71,21 @@ class Tap:
     #: Set once the upstream app has sent its last body byte.
     finished: threading.Event = field(default_factory=threading.Event)
 
-    def header_map(self) -> dict[str, str]:
-        return dict(self.headers)
+
+@dataclass
+class Tap:
+    """The responses of one fake, one `Tapped` per request in arrival order. A request still
+    running from an earlier test writes to its own `Tapped`, never to this test's."""
+
+    responses: list[Tapped] = field(default_factory=list)
+
+    @property
+    def last(self) -> Tapped:
+        assert self.responses, "the fake upstream answered no request"
+        return self.responses[-1]
+
+    def clear(self) -> None:
+        self.responses = []
 
 
 class TapMiddleware:
@@ -83,22 +96,21 @@ class TapMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        tap = self.tap
-        tap.finished.clear()
-        tap.body = b""
+        tapped = Tapped()
+        self.tap.responses.append(tapped)
 
-        async def tapped(message: Message) -> None:
+        async def tapped_send(message: Message) -> None:
             if message["type"] == "http.response.start":
-                tap.status = message["status"]
-                tap.headers = [(k.decode("latin-1").lower(), v.decode("latin-1"))
-                               for k, v in message.get("headers", ())]
+                tapped.status = message["status"]
+                tapped.headers = [(k.decode("latin-1").lower(), v.decode("latin-1"))
+                                  for k, v in message.get("headers", ())]
             elif message["type"] == "http.response.body":
-                tap.body += message.get("body", b"")
+                tapped.body += message.get("body", b"")
                 if not message.get("more_body"):
-                    tap.finished.set()
+                    tapped.finished.set()
             await send(message)
 
-        await self.app(scope, receive, tapped)
+        await self.app(scope, receive, tapped_send)
 
 
 def start_tapped(fake: FakeUpstream) -> Tap:
@@ -109,10 +121,24 @@ def start_tapped(fake: FakeUpstream) -> Tap:
 
 
 def assert_relayed(resp: Any, tap: Tap) -> None:
-    """The client got the upstream's status, headers and body bytes unchanged."""
-    assert resp.status_code == tap.status, resp.text
-    assert resp.content == tap.body
+    """The client got the upstream's last status, headers and body bytes unchanged."""
+    sent = tap.last
+    assert resp.status_code == sent.status, resp.text
+    assert resp.content == sent.body
     framing = {"content-length", "transfer-encoding"}
-    for name, value in tap.headers:
+    for name, value in sent.headers:
         if name not in framing:
             assert resp.headers.get(name) == value, (name, value, dict(resp.headers))
+
+
+# ---------------------------------------------------------------- the app under a real server
+
+
+def raw_request(base_url: str, method: str, target: str, **kwargs: Any) -> Any:
+    """Send `target` byte for byte (httpx would normalise `..` and friends in a URL)."""
+    import httpx
+
+    with httpx.Client(base_url=base_url, timeout=30) as client:
+        request = client.build_request(method, "/", **kwargs)
+        request.extensions["target"] = target.encode("latin-1")
+        return client.send(request)

@@ -13,15 +13,22 @@ INFRASTRUCTURE = frozenset({"via", "forwarded", "x-real-ip", "x-amzn-trace-id", 
 INFRASTRUCTURE_PREFIXES = ("x-forwarded-", "cloudfront-", "x-amzn-apigateway-")
 # The gateway asks upstreams for identity encoding and relays bytes as they come.
 REQUEST_ONLY_DROP = frozenset({"accept-encoding"})
-RESPONSE_DROP = HOP_BY_HOP | frozenset({"content-encoding"})
+# `date` and `server` describe the connection the client is on: the server in front (uvicorn,
+# API Gateway) always writes its own, so relaying the upstream's made them appear twice
+# ("server: uvicorn, uvicorn"; two Dates, which RFC 9110 allows only once).
+RESPONSE_DROP = HOP_BY_HOP | frozenset({"content-encoding", "date", "server"})
 
 
 def request_headers(headers: Iterable[tuple[str, str]]) -> dict[str, str]:
-    """Client headers to forward: not hop-by-hop, not the gateway's own (`cf-aig-*`)."""
+    """Client headers to forward: not hop-by-hop (including those the client's `Connection`
+    header names, RFC 9110 7.6.1), not the gateway's own (`cf-aig-*`)."""
+    headers = list(headers)
+    listed = {token.strip().lower() for name, value in headers if name.lower() == "connection"
+              for token in value.split(",")}
     out: dict[str, str] = {}
     for name, value in headers:
         n = name.lower()
-        if (n in HOP_BY_HOP or n in INFRASTRUCTURE or n in REQUEST_ONLY_DROP
+        if (n in HOP_BY_HOP or n in listed or n in INFRASTRUCTURE or n in REQUEST_ONLY_DROP
                 or n.startswith("cf-aig-") or n.startswith(INFRASTRUCTURE_PREFIXES)):
             continue
         out[n] = value

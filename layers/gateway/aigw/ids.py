@@ -3,18 +3,30 @@
 from __future__ import annotations
 
 import os
+import threading
 import time
 from datetime import datetime, timezone
 
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 
+_last_id = 0
+_id_lock = threading.Lock()
+
+
 def time_sortable_id() -> str:
     """A ULID-shaped id (48-bit ms timestamp + 80 random bits, Crockford base32).
 
-    Sorting ids as strings sorts them by creation time, which the logs table relies on.
+    Sorting ids as strings sorts them by creation time, which the logs table relies on. Within
+    one process ids are monotonic (ULID's monotonic mode): an id made in the same millisecond
+    as the previous one is the previous one plus one, so it still sorts after it.
     """
+    global _last_id
     value = (int(time.time() * 1000) << 80) | int.from_bytes(os.urandom(10), "big")
+    with _id_lock:
+        if value <= _last_id:
+            value = _last_id + 1
+        _last_id = value
     out = []
     for _ in range(26):
         out.append(_CROCKFORD[value & 31])

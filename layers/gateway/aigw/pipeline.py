@@ -6,6 +6,7 @@ parse route -> load gateway (warm cache) -> authenticate -> provider + target (h
 
 from __future__ import annotations
 
+import json
 from contextlib import aclosing
 from dataclasses import dataclass
 from typing import AsyncIterator
@@ -21,6 +22,7 @@ from aigw.providers.registry import resolve_provider, route_request
 from aigw.request_options import effective_retry, parse_request_options
 from aigw.stores.config_store import config_store
 from aigw.upstream import UpstreamRequest, UpstreamResponse, body_chunks, send_with_retries
+from aigw.usage import usage_tap
 
 
 @dataclass
@@ -64,8 +66,34 @@ async def passthrough(req: Incoming, log: LogRecord) -> StreamingResponse:
     timeout = options.request_timeout_ms / 1000 if options.request_timeout_ms else None
     resp = await send_with_retries(UpstreamRequest(req.method, url, out_headers, req.body),
                                    effective_retry(options, gateway), timeout)
-    return StreamingResponse(relay(resp), status_code=resp.status,
-                             headers=dict(response_headers(resp.headers.items())))
+    body = relay(resp)
+    if provider.chat is None:
+        # OpenAI-shaped answers carry OpenAI usage: tokens and cost reach the log record.
+        log.model = log.model or model_in(req.body, headers.get("content-type"))
+        body = usage_tap(body, resp.headers.get("content-type"), log, options.custom_cost)
+    return relayed(resp, body)
+
+
+def relayed(resp: UpstreamResponse, body: AsyncIterator[bytes],
+            extra: dict[str, str] | None = None) -> StreamingResponse:
+    """The upstream's status and headers around `body`, plus `extra` headers."""
+    response = StreamingResponse(body, status_code=resp.status)
+    # Raw pairs, not a dict: a header the upstream repeats (`set-cookie`) keeps every value.
+    response.raw_headers = [(k.lower().encode("latin-1"), v.encode("latin-1"))
+                            for k, v in [*response_headers(resp.headers.items()),
+                                         *(extra or {}).items()]]
+    return response
+
+
+def model_in(body: bytes, content_type: str | None) -> str | None:
+    """The `model` field of a JSON request body, for the log record (small bodies only)."""
+    if "json" not in (content_type or "") or len(body) > 1 << 20 or b'"model"' not in body:
+        return None
+    try:
+        model = json.loads(body).get("model")
+    except (ValueError, AttributeError):
+        return None
+    return model if isinstance(model, str) else None
 
 
 async def relay(resp: UpstreamResponse) -> AsyncIterator[bytes]:

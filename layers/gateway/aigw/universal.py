@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.responses import Response
 
 from aigw.errors import GatewayError, InvalidRequest
+from aigw.gateways import load_gateway
 from aigw.logs import LogRecord
 from aigw.pipeline import Incoming, passthrough
 from aigw.validation import problems_from
@@ -74,14 +75,18 @@ def step_request(step: Step, account_id: str, gateway_id: str,
 async def universal(account_id: str, gateway_id: str, headers: list[tuple[str, str]],
                     raw_body: bytes, log: LogRecord) -> Response:
     steps = parse_steps(raw_body)
+    # Unknown gateway / bad gateway token fail every step alike: answer before the first step.
+    # (Checked here, not by error code: a missing provider credential is also 401/2009, and
+    # that one is a step's own failure, which the next step may not share.)
+    log.account_id, log.gateway_id = account_id, gateway_id
+    load_gateway(account_id, gateway_id, {k.lower(): v for k, v in headers})
     last = len(steps) - 1
     for index, step in enumerate(steps):
         log.step = index
         try:
             response = await passthrough(step_request(step, account_id, gateway_id, headers), log)
-        except GatewayError as e:
-            if index == last or e.status in (400, 401) and e.code in (2001, 2009):
-                # Unknown gateway / bad gateway token fail every step alike: answer now.
+        except GatewayError:
+            if index == last:
                 raise
             continue
         if response.status_code < 400 or index == last:

@@ -17,9 +17,8 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from aigw.compat.errors import upstream_error
 from aigw.compat.upstream_call import parse_body, prepare, send_call
 from aigw.errors import GatewayError
-from aigw.forwarding import response_headers
 from aigw.logs import LogRecord
-from aigw.pipeline import relay
+from aigw.pipeline import relay, relayed
 from aigw.providers.spec import ChatTranslation, UpstreamCall
 from aigw.streams import SSE_DONE, aws_events, sse_events, sse_frame
 from aigw.upstream import UpstreamResponse, body_chunks, read_json
@@ -48,9 +47,7 @@ async def chat_completions(account_id: str, gateway_id: str, headers: dict[str, 
         content_type = resp.headers.get("content-type")
         body = usage_tap(relay_or_error_event(resp, call.stream, log), content_type, log,
                          ctx.options.custom_cost)
-        return StreamingResponse(body, status_code=resp.status,
-                                 headers={**dict(response_headers(resp.headers.items())),
-                                          **extra})
+        return relayed(resp, body, extra)
     if call.stream:
         include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
         return StreamingResponse(translate_stream(chat, resp, ref.model, include_usage, log,

@@ -6,16 +6,16 @@ import base64
 import struct
 from typing import Any
 
-from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.responses import JSONResponse, Response
 
 from aigw.compat.errors import upstream_error
 from aigw.compat.upstream_call import parse_body, prepare, send_call
 from aigw.errors import InvalidRequest
-from aigw.forwarding import response_headers
 from aigw.logs import LogRecord
-from aigw.pipeline import relay
+from aigw.pipeline import relay, relayed
 from aigw.providers.spec import UpstreamCall
 from aigw.upstream import read_json
+from aigw.usage import usage_tap
 
 
 async def embeddings(account_id: str, gateway_id: str, headers: dict[str, str], raw_body: bytes,
@@ -35,8 +35,8 @@ async def embeddings(account_id: str, gateway_id: str, headers: dict[str, str], 
     if resp.status >= 400:
         return await upstream_error(resp, ctx.provider)
     if translation is None:
-        return StreamingResponse(relay(resp), status_code=resp.status,
-                                 headers=dict(response_headers(resp.headers.items())))
+        return relayed(resp, usage_tap(relay(resp), resp.headers.get("content-type"), log,
+                                       ctx.options.custom_cost))
     result = translation.parse_response(await read_json(resp), ref.model)
     if body.get("encoding_format") == "base64":
         result = as_base64(result)

@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Any
 from aigw.config import get_settings
 
 if TYPE_CHECKING:
+    import boto3  # pragma: no cover
     from mypy_boto3_dynamodb import DynamoDBClient  # pragma: no cover
     from mypy_boto3_secretsmanager import SecretsManagerClient  # pragma: no cover
-    import boto3  # pragma: no cover
 
 
 def _client(service: str) -> Any:
