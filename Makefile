@@ -32,6 +32,7 @@ dev: $(STAMP)
 	$(PY) -m aigw_local
 
 test: $(STAMP) $(TOOLS_STAMP)
+	$(PY) -m ruff check layers local bench tests
 	SAM_CLI_TELEMETRY=0 AIGW_SAM=$(abspath $(TOOLS))/bin/sam $(PY) -m pytest $(PYTEST_ARGS)
 
 unit: $(STAMP)
@@ -42,6 +43,9 @@ functional: $(STAMP)
 
 e2e: $(STAMP)
 	$(PY) -m pytest tests/e2e
+
+lint: $(STAMP)
+	$(PY) -m ruff check layers local bench tests
 
 validate: $(TOOLS_STAMP)
 	SAM_CLI_TELEMETRY=0 $(TOOLS)/bin/sam validate --lint --region us-east-1

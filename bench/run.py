@@ -136,6 +136,25 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
+FUNCTION_RSS = """
+import sys
+from aigw_local.functions import load_function_module
+load_function_module(sys.argv[1])
+import aiohttp, boto3  # what the first request loads lazily
+boto3.session.Session().client("dynamodb", region_name="us-east-1")
+for line in open("/proc/self/status"):
+    if line.startswith("VmRSS:"):
+        print(int(line.split()[1]) / 1024)
+"""
+
+
+def function_rss_mb(name: str) -> float:
+    """RSS of one function's process alone (no moto, no other apps): a Lambda memory proxy."""
+    out = subprocess.run([sys.executable, "-c", FUNCTION_RSS, name], capture_output=True,
+                         text=True, check=True, cwd=ROOT)
+    return round(float(out.stdout.strip()), 1)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=2000)
@@ -181,14 +200,18 @@ def main() -> None:
                                                 "gateway": round(gateway_rps)},
                   "stream_ttfb_ms": {"direct": round(ttfb_direct, 2),
                                      "gateway": round(ttfb_gateway, 2)},
-                  "gateway_rss_mb_incl_embedded_moto": round(rss_mb(gateway.pid), 1)}
+                  "gateway_rss_mb_incl_embedded_moto": round(rss_mb(gateway.pid), 1),
+                  "function_rss_mb": {f: function_rss_mb(f)
+                                      for f in ("inference", "compat", "management")}}
         for r in results:
             print(f"{r['path']:26s} p50 direct {r['direct_p50_ms']:.3f} ms, gateway "
                   f"{r['gateway_p50_ms']:.3f} ms, overhead {r['overhead_p50_ms']:.3f} ms | p99 "
                   f"overhead {r['overhead_p99_ms']:.3f} ms")
         print(f"throughput @16 clients: direct {direct_rps:.0f} rps, gateway {gateway_rps:.0f} rps")
         print(f"stream TTFB: direct {ttfb_direct:.2f} ms, gateway {ttfb_gateway:.2f} ms")
-        print(f"gateway RSS (incl. embedded moto): {report['gateway_rss_mb_incl_embedded_moto']} MB")
+        print("gateway RSS (incl. embedded moto): "
+              f"{report['gateway_rss_mb_incl_embedded_moto']} MB; "
+              f"one function's process: {report['function_rss_mb']} MB")
         print(json.dumps(report, indent=2))
     finally:
         for p in (gateway, upstream):

@@ -9,14 +9,18 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import MutableMapping
 from dataclasses import dataclass
-from typing import MutableMapping
 
 from aigw_local.dispatch import Dispatcher
 from aigw_local.functions import load_function_module
 from aigw_local.moto_server import MotoServer, create_tables, start_moto
-from aigw_local.template import (load_template, static_environment, table_definitions,
-                                 table_environment)
+from aigw_local.template import (
+    load_template,
+    static_environment,
+    table_definitions,
+    table_environment,
+)
 
 LOCAL_REGION = "us-east-1"
 

@@ -14,9 +14,13 @@ import cloudflare
 import pytest
 from cloudflare import Cloudflare
 from cloudflare.pagination import SyncV4PagePaginationArray
-from cloudflare.types.ai_gateway import (AIGatewayCreateResponse, AIGatewayDeleteResponse,
-                                         AIGatewayGetResponse, AIGatewayListResponse,
-                                         AIGatewayUpdateResponse)
+from cloudflare.types.ai_gateway import (
+    AIGatewayCreateResponse,
+    AIGatewayDeleteResponse,
+    AIGatewayGetResponse,
+    AIGatewayListResponse,
+    AIGatewayUpdateResponse,
+)
 
 from tests.fakes.local_server import LocalGateway
 

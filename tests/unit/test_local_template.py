@@ -7,8 +7,12 @@ from typing import Any
 
 import pytest
 
-from aigw_local.template import (load_template, static_environment, table_definitions,
-                                 table_environment)
+from aigw_local.template import (
+    load_template,
+    static_environment,
+    table_definitions,
+    table_environment,
+)
 
 TAGS = """\
 Conditions:

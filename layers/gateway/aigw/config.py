@@ -19,7 +19,7 @@ class Settings:
     cache_table: str = "CacheTable"
     logs_table: str = "LogsTable"
     # Secrets Manager names of provider keys start with this prefix (the stack's own namespace).
-    secret_prefix: str = "aigw/local"
+    secret_prefix: str = "aigw/local"  # noqa: S105 - a name prefix, not a secret
     # Admin token: a literal (local development) or the ARN of the secret that holds it (deployed).
     admin_token: str | None = None
     admin_secret_arn: str | None = None
@@ -62,5 +62,5 @@ def settings_from_env(env: dict[str, str] | os._Environ[str] | None = None) -> S
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    """Process-wide settings; tests that change the environment call `get_settings.cache_clear()`."""
+    """Process-wide settings; tests that change the environment call `cache_clear()`."""
     return settings_from_env()

@@ -10,8 +10,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal, Mapping
+from typing import Any, Literal
 
 from aigw.config import Settings
 from aigw.errors import AuthenticationFailed, InvalidRequest

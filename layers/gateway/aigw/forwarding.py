@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterable, Mapping
+from collections.abc import Iterable, Mapping
 
 HOP_BY_HOP = frozenset({
     "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer",
@@ -35,6 +35,7 @@ def request_headers(headers: Iterable[tuple[str, str]]) -> dict[str, str]:
     return out
 
 
-def response_headers(headers: Mapping[str, str] | Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+def response_headers(
+        headers: Mapping[str, str] | Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
     items = headers.items() if isinstance(headers, Mapping) else headers
     return [(k, v) for k, v in items if k.lower() not in RESPONSE_DROP]

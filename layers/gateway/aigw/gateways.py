@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import hmac
 import re
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from aigw.errors import AuthenticationFailed, Conflict, UnknownGateway
 from aigw.ids import now_iso

@@ -17,7 +17,7 @@ from aigw.config import get_settings
 from aigw.errors import AuthenticationFailed, UpstreamError
 from aigw.upstream import session
 
-TOKEN_AUDIENCE = "https://oauth2.googleapis.com/token"
+TOKEN_AUDIENCE = "https://oauth2.googleapis.com/token"  # noqa: S105 - an endpoint
 SCOPE = "https://www.googleapis.com/auth/cloud-platform"
 REFRESH_MARGIN_S = 300
 

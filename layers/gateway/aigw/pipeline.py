@@ -7,9 +7,9 @@ parse route -> load gateway (warm cache) -> authenticate -> provider + target (h
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
 from contextlib import aclosing
 from dataclasses import dataclass
-from typing import AsyncIterator
 
 from starlette.responses import StreamingResponse
 

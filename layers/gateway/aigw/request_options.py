@@ -7,8 +7,9 @@ module only reads headers; `effective_retry` merges them with the gateway.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal, Mapping
+from typing import Any, Literal
 
 from aigw.errors import InvalidRequest
 

@@ -7,7 +7,8 @@ Decoders take the upstream body as it arrives, in arbitrary chunk boundaries, an
 from __future__ import annotations
 
 import json
-from typing import Any, AsyncIterator
+from collections.abc import AsyncIterator
+from typing import Any
 
 from aigw.errors import UpstreamStreamError
 from aigw.providers.spec import StreamEvent

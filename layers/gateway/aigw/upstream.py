@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, AsyncIterator
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from aigw.errors import UpstreamError, UpstreamTimeout
@@ -72,7 +73,7 @@ async def send(req: UpstreamRequest, first_byte_timeout_s: float | None) -> Upst
         if first_byte_timeout_s is None:
             return await call
         return await asyncio.wait_for(call, first_byte_timeout_s)
-    except asyncio.TimeoutError as e:
+    except TimeoutError as e:
         raise UpstreamTimeout(f"upstream {host_of(req.url)} sent no response within "
                               f"{first_byte_timeout_s:g} s") from e
     except aiohttp.ClientError as e:

@@ -8,8 +8,9 @@ whole body for JSON (bounded), the unfinished last line for SSE.
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
 from contextlib import aclosing
-from typing import Any, AsyncIterator
+from typing import Any
 
 from aigw.costs import estimate_cost, price_of
 from aigw.logs import LogRecord

@@ -9,8 +9,8 @@ upstream fails midway, in an error event and no `[DONE]` (never a fake `stop`).
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
 from contextlib import aclosing
-from typing import AsyncIterator
 
 from starlette.responses import JSONResponse, Response, StreamingResponse
 

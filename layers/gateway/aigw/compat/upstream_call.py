@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import hmac
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from aigw.compat.model_ref import ModelRef, parse_model
 from aigw.config import Settings, get_settings
@@ -24,7 +25,7 @@ from aigw.providers.spec import Provider, UpstreamCall
 from aigw.request_options import RequestOptions, effective_retry, parse_request_options
 from aigw.upstream import UpstreamRequest, UpstreamResponse, send_with_retries
 
-GATEWAY_TOKEN_PREFIX = "aigw_"
+GATEWAY_TOKEN_PREFIX = "aigw_"  # noqa: S105 - the shape of a token, not one
 
 
 @dataclass

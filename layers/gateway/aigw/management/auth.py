@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import hmac
 import re
+from collections.abc import Callable
 from functools import lru_cache
-from typing import Callable, Literal
+from typing import Literal
 
 from fastapi import Request
 

@@ -8,8 +8,9 @@ data in `openai_like.py`; the others have a module each.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Literal, Protocol
+from typing import Any, Literal, Protocol
 
 AuthKind = Literal["header", "sigv4", "google_token"]
 

@@ -8,7 +8,8 @@ record, emitted after the last body chunk has been handed to the server.
 from __future__ import annotations
 
 import time
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from aigw.ids import now_iso, time_sortable_id
 from aigw.logs import LogRecord, emit
