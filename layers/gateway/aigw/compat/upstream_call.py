@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hmac
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -90,6 +91,10 @@ def prepare(account_id: str, gateway_id: str, headers: Mapping[str, str], model:
     except InvalidRequest as e:
         e.param = "model"
         raise
+    shape = provider.compat_model_format
+    if shape and not re.fullmatch(shape[0], ref.model):
+        raise InvalidRequest(f"model for provider '{provider.slug}' must look like '{shape[1]}'",
+                             param="model")
     if not provider.compat:
         raise InvalidRequest(f"provider '{provider.slug}' is available on its passthrough route "
                              "only, not on compat", param="model")
@@ -102,7 +107,7 @@ def prepare(account_id: str, gateway_id: str, headers: Mapping[str, str], model:
 def fill_placeholders(ctx: CompatContext, path: str, region: str | None) -> str:
     parsed = ctx.use.parsed or {}
     region = region or parsed.get("region") or ctx.provider.default_region or ctx.settings.region
-    path = path.replace("{region}", region)
+    path = path.replace("{region}", region).replace("{model}", ctx.model)
     if "{project}" in path:
         project = parsed.get("project_id")
         if not project:

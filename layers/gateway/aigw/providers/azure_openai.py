@@ -10,6 +10,9 @@ from aigw.providers.hosts import AZURE_DEPLOYMENT, AZURE_RESOURCE, require
 from aigw.providers.routing import decoded_segment, join_raw, split_segments
 from aigw.providers.spec import AuthScheme, Provider, RouteContext, Target
 
+#: The GA Azure OpenAI data-plane API version compat requests use.
+COMPAT_API_VERSION = "2024-10-21"
+
 
 def route(rest: str, ctx: RouteContext) -> Target:
     segs = split_segments(rest)
@@ -27,5 +30,9 @@ AZURE_OPENAI = Provider(
     "https://{resource}.openai.azure.com/openai/deployments/{deployment}",
     auth=AuthScheme(header="api-key", prefix="", client_headers=("api-key", "authorization")),
     route=route,
-    compat=False,
+    # Compat: `azure-openai/{resource}/{deployment}`; the route checks both as on passthrough.
+    compat_prefix="/{model}",
+    compat_model_format=(r"[^/]+/[^/]+", "azure-openai/{resource}/{deployment}"),
+    chat_path=f"/chat/completions?api-version={COMPAT_API_VERSION}",
+    embeddings_path=f"/embeddings?api-version={COMPAT_API_VERSION}",
 )

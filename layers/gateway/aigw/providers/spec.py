@@ -155,7 +155,10 @@ class Provider:
     #: Whether compat may use this provider at all.
     compat: bool = True
     #: Compat: prepended to translated paths so `route` sees a passthrough-shaped path
-    #: (Bedrock: "/bedrock-runtime/{region}").
+    #: (Bedrock: "/bedrock-runtime/{region}"; Azure: "/{model}" = "/{resource}/{deployment}").
     compat_prefix: str = ""
+    #: Compat: (regex the model part must fully match, the shape to tell the client) — for
+    #: providers whose "model" carries path parts (Azure's resource and deployment).
+    compat_model_format: tuple[str, str] | None = None
     #: Compat: the `{region}` used when the credential names none (None: the deployment's).
     default_region: str | None = None
