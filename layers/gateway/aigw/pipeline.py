@@ -18,7 +18,7 @@ from aigw.credentials import attach, resolve_credential
 from aigw.forwarding import request_headers, response_headers
 from aigw.gateways import load_gateway
 from aigw.logs import LogRecord
-from aigw.providers.registry import resolve_provider, route_request
+from aigw.providers.registry import CustomLookup, resolve_provider, route_request
 from aigw.request_options import effective_retry, parse_request_options
 from aigw.stores.config_store import config_store
 from aigw.upstream import UpstreamRequest, UpstreamResponse, body_chunks, send_with_retries
@@ -40,7 +40,8 @@ class Incoming:
     body: bytes
 
 
-def custom_lookup(account_id: str):  # noqa: ANN201 - small closure factory
+def custom_lookup(account_id: str) -> CustomLookup:
+    """The account's custom providers by slug, from the warm-process config cache."""
     return lambda slug: config_store().custom_providers.cached_get(account_id, slug)
 
 

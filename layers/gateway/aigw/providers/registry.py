@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from aigw.config import Settings
 from aigw.errors import InvalidRequest
 from aigw.providers.anthropic import ANTHROPIC
@@ -20,7 +23,7 @@ PROVIDERS: dict[str, Provider] = {p.slug: p for p in (
     *OPENAI_LIKE, AZURE_OPENAI, AWS_BEDROCK, GOOGLE_VERTEX_AI, WORKERS_AI, ANTHROPIC,
     GOOGLE_AI_STUDIO, COHERE)}
 
-def custom_provider(slug: str, doc: dict) -> Provider:
+def custom_provider(slug: str, doc: dict[str, Any]) -> Provider:
     """A stored custom provider as a declaration: Bearer if a key is stored, else the client's;
     the provider's configured headers are added to every request that lacks them."""
     headers = tuple((doc.get("headers") or {}).items())
@@ -28,7 +31,11 @@ def custom_provider(slug: str, doc: dict) -> Provider:
                     auth=AuthScheme(default_headers=headers), embeddings_path="/embeddings")
 
 
-def resolve_provider(slug: str, custom_lookup: "callable[[str], dict | None]") -> Provider:
+#: slug -> the stored custom provider document, or None.
+CustomLookup = Callable[[str], "dict[str, Any] | None"]
+
+
+def resolve_provider(slug: str, custom_lookup: CustomLookup) -> Provider:
     """The provider for `slug`; custom ones are looked up (cached) by their slug."""
     provider = PROVIDERS.get(slug)
     if provider is not None:
