@@ -31,8 +31,7 @@ $(TOOLS_STAMP): requirements-tools.txt
 dev: $(STAMP)
 	$(PY) -m aigw_local
 
-test: $(STAMP) $(TOOLS_STAMP)
-	$(PY) -m ruff check layers local bench tests
+test: $(STAMP) $(TOOLS_STAMP) lint
 	SAM_CLI_TELEMETRY=0 AIGW_SAM=$(abspath $(TOOLS))/bin/sam $(PY) -m pytest $(PYTEST_ARGS)
 
 unit: $(STAMP)
@@ -46,6 +45,7 @@ e2e: $(STAMP)
 
 lint: $(STAMP)
 	$(PY) -m ruff check layers local bench tests
+	cd layers/gateway && ../../$(PY) -m mypy aigw
 
 validate: $(TOOLS_STAMP)
 	SAM_CLI_TELEMETRY=0 $(TOOLS)/bin/sam validate --lint --region us-east-1

@@ -7,7 +7,7 @@ parse route -> load gateway (warm cache) -> authenticate -> provider + target (h
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from contextlib import aclosing
 from dataclasses import dataclass
 
@@ -75,7 +75,7 @@ async def passthrough(req: Incoming, log: LogRecord) -> StreamingResponse:
     return relayed(resp, body)
 
 
-def relayed(resp: UpstreamResponse, body: AsyncIterator[bytes],
+def relayed(resp: UpstreamResponse, body: AsyncGenerator[bytes, None],
             extra: dict[str, str] | None = None) -> StreamingResponse:
     """The upstream's status and headers around `body`, plus `extra` headers."""
     response = StreamingResponse(body, status_code=resp.status)
@@ -97,7 +97,7 @@ def model_in(body: bytes, content_type: str | None) -> str | None:
     return model if isinstance(model, str) else None
 
 
-async def relay(resp: UpstreamResponse) -> AsyncIterator[bytes]:
+async def relay(resp: UpstreamResponse) -> AsyncGenerator[bytes, None]:
     """Yield upstream bytes as they arrive. A mid-body failure re-raises: the server then aborts
     the response, so the client sees a truncated stream (headers were already sent), and the
     log record says success false."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -100,7 +100,7 @@ async def send_with_retries(req: UpstreamRequest, policy: RetryPolicy,
         await asyncio.sleep(policy.delay_before(attempt))
 
 
-async def body_chunks(resp: UpstreamResponse) -> AsyncIterator[bytes]:
+async def body_chunks(resp: UpstreamResponse) -> AsyncGenerator[bytes, None]:
     """The body as it arrives; a broken connection becomes `UpstreamError`. Always released."""
     import aiohttp
 

@@ -8,7 +8,7 @@ whole body for JSON (bounded), the unfinished last line for SSE.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from contextlib import aclosing
 from typing import Any
 
@@ -47,8 +47,8 @@ def usage_in_line(line: bytes) -> Any:
     return usage if isinstance(usage, dict) else None
 
 
-async def usage_tap(chunks: AsyncIterator[bytes], content_type: str | None, log: LogRecord,
-                    custom: dict[str, float] | None) -> AsyncIterator[bytes]:
+async def usage_tap(chunks: AsyncGenerator[bytes, None], content_type: str | None, log: LogRecord,
+                    custom: dict[str, float] | None) -> AsyncGenerator[bytes, None]:
     streaming = "text/event-stream" in (content_type or "")
     is_json = "json" in (content_type or "")
     kept = bytearray()  # JSON: the body; SSE: the unfinished last line

@@ -9,7 +9,7 @@ upstream fails midway, in an error event and no `[DONE]` (never a fake `stop`).
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from contextlib import aclosing
 
 from starlette.responses import JSONResponse, Response, StreamingResponse
@@ -45,9 +45,9 @@ async def chat_completions(account_id: str, gateway_id: str, headers: dict[str, 
     extra = {"cf-aig-provider": ctx.provider.slug, "cf-aig-model": ref.model}
     if chat is None:
         content_type = resp.headers.get("content-type")
-        body = usage_tap(relay_or_error_event(resp, call.stream, log), content_type, log,
-                         ctx.options.custom_cost)
-        return relayed(resp, body, extra)
+        relayed_body = usage_tap(relay_or_error_event(resp, call.stream, log), content_type,
+                                 log, ctx.options.custom_cost)
+        return relayed(resp, relayed_body, extra)
     if call.stream:
         include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
         return StreamingResponse(translate_stream(chat, resp, ref.model, include_usage, log,
@@ -61,7 +61,7 @@ async def chat_completions(account_id: str, gateway_id: str, headers: dict[str, 
 
 async def translate_stream(chat: ChatTranslation, resp: UpstreamResponse, model: str,
                            include_usage: bool, log: LogRecord,
-                           custom: dict[str, float] | None) -> AsyncIterator[bytes]:
+                           custom: dict[str, float] | None) -> AsyncGenerator[bytes, None]:
     state = chat.new_stream_state(model, include_usage)
     decode = aws_events if chat.stream_framing == "aws-eventstream" else sse_events
     try:
@@ -84,7 +84,7 @@ async def translate_stream(chat: ChatTranslation, resp: UpstreamResponse, model:
 
 
 async def relay_or_error_event(resp: UpstreamResponse, stream: bool,
-                               log: LogRecord) -> AsyncIterator[bytes]:
+                               log: LogRecord) -> AsyncGenerator[bytes, None]:
     """OpenAI-shaped answers pass through as they are; a stream that breaks midway gets an
     OpenAI error event (as translated streams do) instead of a silently cut connection.
 

@@ -157,7 +157,7 @@ def output_config(body: dict[str, Any]) -> dict[str, Any]:
     if kind == "json_object":
         raise InvalidRequest("Bedrock Converse has no schema-less JSON mode; use response_format "
                              "json_schema", param="response_format")
-    if kind == "json_schema":
+    if kind == "json_schema" and isinstance(fmt, dict):
         spec = fmt.get("json_schema") or {}
         if not isinstance(spec.get("schema"), dict):
             raise InvalidRequest("response_format.json_schema.schema must be an object",

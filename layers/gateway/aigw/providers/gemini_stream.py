@@ -91,7 +91,9 @@ def tool_call(part: dict[str, Any], index: int) -> dict[str, Any]:
 
 def read_parts(parts: list[dict[str, Any]], first_index: int) -> tuple[str, str, list[dict]]:
     """(text, thought text, tool calls numbered from `first_index`)."""
-    texts, thoughts, calls = [], [], []
+    texts: list[str] = []
+    thoughts: list[str] = []
+    calls: list[dict[str, Any]] = []
     for part in parts:
         if "functionCall" in part:
             calls.append(tool_call(part, first_index + len(calls)))
@@ -133,8 +135,8 @@ def parse_response(data: dict[str, Any], model: str) -> dict[str, Any]:
                         "logprobs": None,
                         "finish_reason": finish_reason(cand.get("finishReason"), bool(calls))})
     meta = data.get("usageMetadata")
-    first = choices[0] if choices else {"message": {"role": "assistant", "content": None},
-                                        "finish_reason": "stop"}
+    first: dict[str, Any] = choices[0] if choices else {
+        "message": {"role": "assistant", "content": None}, "finish_reason": "stop"}
     out = completion(id=new_id(data.get("responseId")), model=model, message=first["message"],
                      finish_reason=first["finish_reason"],
                      usage=openai_usage(meta) if isinstance(meta, dict) else None)

@@ -104,7 +104,8 @@ class ChatTranslation(Protocol):
     """
 
     #: How the core decodes this provider's stream: "sse" or "aws-eventstream".
-    stream_framing: Literal["sse", "aws-eventstream"]
+    @property
+    def stream_framing(self) -> Literal["sse", "aws-eventstream"]: ...
 
     def build_request(self, body: dict[str, Any], model: str) -> UpstreamCall: ...
 

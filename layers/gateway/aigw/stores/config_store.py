@@ -6,6 +6,7 @@ drop the local cache entry; other warm processes see the change within `config_c
 
 from __future__ import annotations
 
+import builtins
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -32,7 +33,7 @@ class Collection:
     def list(self, account: str, under: str = "") -> list[dict[str, Any]]:
         return self.table.list(account, self.kind, under)
 
-    def cached_list(self, account: str, under: str = "") -> list[dict[str, Any]]:
+    def cached_list(self, account: str, under: str = "") -> builtins.list[dict[str, Any]]:
         return self.cache.get_or_load((self.kind, account, "*", under),
                                       lambda: self.table.list(account, self.kind, under))
 

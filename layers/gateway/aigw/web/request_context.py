@@ -8,7 +8,7 @@ record, emitted after the last body chunk has been handed to the server.
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 from aigw.ids import now_iso, time_sortable_id
@@ -18,7 +18,7 @@ ASGIApp = Callable[[dict[str, Any], Any, Any], Awaitable[None]]
 STATE_KEY = "aigw_log"
 
 
-def record_of(scope: dict[str, Any]) -> LogRecord:
+def record_of(scope: MutableMapping[str, Any]) -> LogRecord:
     return scope["state"][STATE_KEY]
 
 
