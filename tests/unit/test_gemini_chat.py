@@ -7,9 +7,8 @@ from typing import Any
 import pytest
 from openai.types.chat import ChatCompletion, ChatCompletionChunk
 
-from aigw.errors import InvalidRequest
+from aigw.errors import InvalidRequest, UpstreamStreamError
 from aigw.providers import gemini_chat, gemini_stream
-from aigw.providers.compat_shapes import UpstreamStreamError
 from aigw.providers.gemini_chat import GOOGLE_AI_STUDIO_CHAT, VERTEX_CHAT, clean_schema
 from aigw.providers.gemini_embed import GOOGLE_AI_STUDIO_EMBEDDINGS
 from aigw.providers.spec import StreamEvent

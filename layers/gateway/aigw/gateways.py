@@ -6,14 +6,13 @@ authenticated request with the spec's defaults; any other unknown id is 400/2001
 
 from __future__ import annotations
 
-import hmac
 import re
 from collections.abc import Mapping
 from typing import Any
 
 from aigw.errors import AuthenticationFailed, Conflict, UnknownGateway
 from aigw.ids import now_iso
-from aigw.management.auth import ACCOUNT_ID, admin_token, bearer
+from aigw.management.auth import ACCOUNT_ID, bearer, is_admin_token
 from aigw.management.gateway_schema import (
     GATEWAY_ID_PATTERN,
     default_gateway_settings,
@@ -33,8 +32,7 @@ def presented_token(headers: Mapping[str, str]) -> str | None:
 def token_is_valid(account_id: str, gateway_id: str, token: str | None) -> bool:
     if not token:
         return False
-    admin = admin_token()
-    if admin and hmac.compare_digest(token.encode(), admin.encode()):
+    if is_admin_token(token):
         return True
     return verify_run_token(account_id, gateway_id, token)
 

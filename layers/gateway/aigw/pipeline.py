@@ -88,7 +88,7 @@ def relayed(resp: UpstreamResponse, body: AsyncGenerator[bytes, None],
 
 def model_in(body: bytes, content_type: str | None) -> str | None:
     """The `model` field of a JSON request body, for the log record (small bodies only)."""
-    if "json" not in (content_type or "") or len(body) > 1 << 20 or b'"model"' not in body:
+    if "json" not in (content_type or "") or len(body) > 256 << 10 or b'"model"' not in body:
         return None
     try:
         model = json.loads(body).get("model")

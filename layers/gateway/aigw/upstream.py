@@ -28,7 +28,9 @@ if TYPE_CHECKING:
 else:
     UpstreamResponse = Any
 
-_sessions: dict[int, "aiohttp.ClientSession"] = {}
+#: One session per event loop, keyed by the loop object (an id() could be reused by a new loop
+#: after the old one closed, handing it a session bound to a dead loop).
+_sessions: dict[asyncio.AbstractEventLoop, "aiohttp.ClientSession"] = {}
 
 RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
 
@@ -45,14 +47,16 @@ def session() -> "aiohttp.ClientSession":
     import aiohttp
 
     loop = asyncio.get_running_loop()
-    s = _sessions.get(id(loop))
+    s = _sessions.get(loop)
     if s is None or s.closed:
+        for old in [lp for lp in _sessions if lp.is_closed()]:
+            del _sessions[old]  # sessions of loops that are gone (tests, replayed events)
         connector = aiohttp.TCPConnector(limit=512, limit_per_host=256, ttl_dns_cache=300,
                                          keepalive_timeout=60)
         s = aiohttp.ClientSession(connector=connector, auto_decompress=True,
                                   timeout=aiohttp.ClientTimeout(total=None, sock_connect=10),
                                   skip_auto_headers=("User-Agent", "Accept-Encoding"))
-        _sessions[id(loop)] = s
+        _sessions[loop] = s
     return s
 
 

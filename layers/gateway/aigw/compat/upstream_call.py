@@ -6,7 +6,6 @@ gateway check to the upstream call is here, once.
 
 from __future__ import annotations
 
-import hmac
 import json
 import re
 from collections.abc import Mapping
@@ -19,14 +18,13 @@ from aigw.credentials import CredentialUse, attach, compat_credential
 from aigw.errors import InvalidRequest
 from aigw.gateways import load_gateway
 from aigw.logs import LogRecord
-from aigw.management.auth import admin_token, bearer
+from aigw.management.auth import bearer, is_admin_token
 from aigw.pipeline import custom_lookup
 from aigw.providers.registry import resolve_provider, route_request
 from aigw.providers.spec import Provider, UpstreamCall
 from aigw.request_options import RequestOptions, effective_retry, parse_request_options
+from aigw.tokens import VALUE_PREFIX
 from aigw.upstream import UpstreamRequest, UpstreamResponse, send_with_retries
-
-GATEWAY_TOKEN_PREFIX = "aigw_"  # noqa: S105 - the shape of a token, not one
 
 
 @dataclass
@@ -63,9 +61,7 @@ def split_auth(headers: Mapping[str, str]) -> tuple[dict[str, str], str | None]:
     key = bearer(headers.get("authorization"))
     if key is None:
         return gateway_headers, None
-    admin = admin_token()
-    is_gateway_token = key.startswith(GATEWAY_TOKEN_PREFIX) or bool(
-        admin and hmac.compare_digest(key.encode(), admin.encode()))
+    is_gateway_token = key.startswith(VALUE_PREFIX) or is_admin_token(key)
     if is_gateway_token:
         gateway_headers.setdefault("cf-aig-authorization", f"Bearer {key}")
         return gateway_headers, None

@@ -46,6 +46,13 @@ def admin_token() -> str | None:
     return None
 
 
+def is_admin_token(presented: str | None) -> bool:
+    """Constant-time check against the admin token (False when none is configured)."""
+    expected = admin_token()
+    return bool(presented and expected
+                and hmac.compare_digest(presented.encode(), expected.encode()))
+
+
 def bearer(header: str | None) -> str | None:
     if not header:
         return None
@@ -65,8 +72,7 @@ def authorize(request: Request, account_id: str, need: Permission) -> None:
     if presented is None:
         raise AuthenticationFailed("Authentication error: missing Authorization: Bearer token",
                                    code=10000)
-    expected = admin_token()
-    if expected and hmac.compare_digest(presented.encode(), expected.encode()):
+    if is_admin_token(presented):
         return
     for verify in _verifiers:
         verdict = verify(account_id, presented, need)

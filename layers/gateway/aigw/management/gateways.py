@@ -27,7 +27,7 @@ _GATEWAY_ID = re.compile(GATEWAY_ID_PATTERN)
 _PROVIDER = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
-def load_gateway(account_id: str, gateway_id: str) -> dict[str, Any]:
+def find_gateway(account_id: str, gateway_id: str) -> dict[str, Any]:
     doc = config_store().gateways.get(account_id, gateway_id)
     if doc is None:
         raise NotFound(f"gateway '{gateway_id}' not found")
@@ -57,14 +57,14 @@ async def create_gateway(request: Request, account_id: str) -> dict[str, Any]:
 @router.get("/gateways/{gateway_id}")
 async def get_gateway(request: Request, account_id: str, gateway_id: str) -> dict[str, Any]:
     authorize(request, account_id, "read")
-    return ok(load_gateway(account_id, gateway_id))
+    return ok(find_gateway(account_id, gateway_id))
 
 
 @router.put("/gateways/{gateway_id}")
 async def update_gateway(request: Request, account_id: str, gateway_id: str) -> dict[str, Any]:
     authorize(request, account_id, "edit")
     settings = validate(GatewaySettings, parse_json_object(await request.body()))
-    old = load_gateway(account_id, gateway_id)
+    old = find_gateway(account_id, gateway_id)
     doc = gateway_document(gateway_id, settings, old["created_at"], now_iso())
     config_store().gateways.replace(account_id, gateway_id, doc)
     return ok(doc)
@@ -96,7 +96,7 @@ def public_base_url(request: Request) -> str:
 async def gateway_url(request: Request, account_id: str, gateway_id: str,
                       provider: str) -> dict[str, Any]:
     authorize(request, account_id, "read")
-    load_gateway(account_id, gateway_id)
+    find_gateway(account_id, gateway_id)
     if not _PROVIDER.fullmatch(provider) or len(provider) > 64:
         raise InvalidRequest(f"'{provider}' is not a provider slug", code=7001)
     return ok(f"{public_base_url(request)}/v1/{account_id}/{gateway_id}/{provider}")

@@ -14,7 +14,7 @@ from aigw.errors import FieldProblem, validation_failed
 from aigw.management import provider_config_schema as schema
 from aigw.management.auth import authorize
 from aigw.management.envelope import ok, ok_page
-from aigw.management.gateways import load_gateway
+from aigw.management.gateways import find_gateway
 from aigw.management.paging import page_params
 from aigw.management.redaction import validate_secret_body
 from aigw.providers.slugs import BUILTIN_SLUGS, CUSTOM_PREFIX
@@ -45,7 +45,7 @@ async def list_provider_configs(request: Request, account_id: str,
                                 gateway_id: str) -> dict[str, Any]:
     authorize(request, account_id, "read")
     page, per_page = page_params(request)
-    load_gateway(account_id, gateway_id)
+    find_gateway(account_id, gateway_id)
     configs = sorted(provider_keys.list_configs(account_id, gateway_id),
                      key=lambda c: str(c["created_at"]))
     return ok_page(configs, page, per_page)
@@ -56,7 +56,7 @@ async def create_provider_config(request: Request, account_id: str,
                                  gateway_id: str) -> dict[str, Any]:
     authorize(request, account_id, "edit")
     body = validate_secret_body(schema.ProviderConfigCreate, await request.body())
-    load_gateway(account_id, gateway_id)
+    find_gateway(account_id, gateway_id)
     problems = _provider_problems(account_id, body.provider_slug)
     if problems:
         raise validation_failed(problems)
@@ -71,7 +71,7 @@ async def rotate_provider_config(request: Request, account_id: str, gateway_id: 
                                  config_id: str) -> dict[str, Any]:
     authorize(request, account_id, "edit")
     body = validate_secret_body(schema.ProviderConfigRotate, await request.body())
-    load_gateway(account_id, gateway_id)
+    find_gateway(account_id, gateway_id)
     provider = provider_keys.find_config(account_id, gateway_id, config_id)["provider_slug"]
     _check_secret(provider, body.secret)
     return ok(provider_keys.rotate_config(account_id, gateway_id, config_id, body.secret,
@@ -82,5 +82,5 @@ async def rotate_provider_config(request: Request, account_id: str, gateway_id: 
 async def delete_provider_config(request: Request, account_id: str, gateway_id: str,
                                  config_id: str) -> dict[str, Any]:
     authorize(request, account_id, "edit")
-    load_gateway(account_id, gateway_id)
+    find_gateway(account_id, gateway_id)
     return ok(provider_keys.delete_config(account_id, gateway_id, config_id))

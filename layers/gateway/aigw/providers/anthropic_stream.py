@@ -21,13 +21,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from aigw.errors import UpstreamStreamError
 from aigw.providers.anthropic_response import (
     ERROR_STATUS,
     RETRYABLE_ERRORS,
     finish_reason,
     openai_usage,
 )
-from aigw.providers.compat_shapes import Chunks, ChunkStream, UpstreamStreamError, dispatch
+from aigw.providers.compat_shapes import Chunks, ChunkStream, dispatch
 from aigw.providers.spec import StreamEvent
 
 

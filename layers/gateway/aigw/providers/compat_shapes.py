@@ -21,7 +21,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 
-from aigw.errors import InvalidRequest, UpstreamError, UpstreamStreamError  # noqa: F401 - re-export
+from aigw.errors import InvalidRequest, UpstreamStreamError
 from aigw.providers.spec import StreamEvent, UpstreamCall
 
 __all__ = [
@@ -29,7 +29,6 @@ __all__ = [
     "ChatFunctions",
     "Chunks",
     "ChunkStream",
-    "UpstreamStreamError",
     "as_parts",
     "assistant_message",
     "completion",
