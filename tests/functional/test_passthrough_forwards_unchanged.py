@@ -171,8 +171,10 @@ def test_custom_provider_created_through_management(inference, management, upstr
                            headers=admin_headers)
     assert made.status_code == 200, made.text
     fake = upstreams.use("openai")
-    # The https base is replaced by the fake, exactly as for a built-in provider.
+    # The https base is replaced by the fake, exactly as for a built-in provider; the fake is on
+    # loopback, which the egress policy allows only with the explicit local/test setting.
     gateway_env.set("AIGW_UPSTREAM_CUSTOM_INHOUSE", fake.upstream_base)
+    gateway_env.set("AIGW_EGRESS_ALLOW_PRIVATE", "true")
     case = Case("custom-inhouse", "/chat/completions?v=2", "/v1/chat/completions", CHAT,
                 {"authorization": f"Bearer {keys.OPENAI_KEY}"}, {"x-team": "search"})
     resp = send(inference, account, case, case.credential)

@@ -16,4 +16,12 @@ def test_each_loop_gets_its_own_live_session_and_dead_loops_are_forgotten():
     loop_a, a = asyncio.run(grab())
     loop_b, b = asyncio.run(grab())  # a new loop, possibly at the same address as the old one
     assert a is not b
-    assert loop_a not in upstream._sessions and upstream._sessions[loop_b] is b
+    assert (loop_a, False) not in upstream._sessions and upstream._sessions[(loop_b, False)] is b
+
+
+def test_user_configured_destinations_get_their_own_policy_session():
+    async def grab():  # noqa: ANN202
+        return upstream.session(), upstream.session(egress=True)
+
+    plain, guarded = asyncio.run(grab())
+    assert plain is not guarded

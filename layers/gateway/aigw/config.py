@@ -31,6 +31,21 @@ class Settings:
     # Whether the functions may sign Bedrock calls with their own IAM role (deployed only).
     bedrock_use_role: bool = False
     upstream_overrides: dict[str, str] = field(default_factory=dict)
+    # Egress policy (aigw.egress): user-configured destinations may reach loopback and private
+    # addresses (and plain http) only when this is set. Off by default; the template never sets
+    # it and `make dev` does not either: local model servers and tests opt in explicitly.
+    egress_allow_private: bool = False
+    # Upstream timeouts, in seconds: establishing the connection (TCP + TLS), the wait for the
+    # response head when the client sent no `cf-aig-request-timeout`, and the longest silence
+    # between two body chunks (a stalled stream ends with the surface's stream error).
+    connect_timeout_s: float = 10.0
+    first_byte_timeout_s: float = 120.0
+    idle_timeout_s: float = 60.0
+    # Most steps one universal request may carry (each step can be an upstream call).
+    universal_max_steps: int = 10
+    # The public base URL handed out by `GET /gateways/{id}/url/{provider}` (the stack's API URL
+    # when deployed); None means "this request's own scheme and host", validated.
+    public_base_url: str | None = None
 
     def upstream_override(self, slug: str) -> str | None:
         """`AIGW_UPSTREAM_<SLUG>` replaces a provider's base URL (tests point it at fakes)."""
@@ -56,6 +71,12 @@ def settings_from_env(env: dict[str, str] | os._Environ[str] | None = None) -> S
         key_cache_seconds=int(e.get("AIGW_KEY_CACHE_SECONDS", "60")),
         region=e.get("AWS_REGION") or e.get("AWS_DEFAULT_REGION") or "us-east-1",
         bedrock_use_role=_flag(e.get("AIGW_BEDROCK_USE_ROLE")),
+        egress_allow_private=_flag(e.get("AIGW_EGRESS_ALLOW_PRIVATE")),
+        connect_timeout_s=float(e.get("AIGW_CONNECT_TIMEOUT_SECONDS", "10")),
+        first_byte_timeout_s=float(e.get("AIGW_FIRST_BYTE_TIMEOUT_SECONDS", "120")),
+        idle_timeout_s=float(e.get("AIGW_IDLE_TIMEOUT_SECONDS", "60")),
+        universal_max_steps=int(e.get("AIGW_UNIVERSAL_MAX_STEPS", "10")),
+        public_base_url=(e.get("AIGW_PUBLIC_BASE_URL") or "").rstrip("/") or None,
         upstream_overrides={k[len(prefix):]: v for k, v in e.items() if k.startswith(prefix) and v},
     )
 

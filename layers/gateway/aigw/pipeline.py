@@ -18,7 +18,12 @@ from aigw.credentials import attach, resolve_credential
 from aigw.forwarding import request_headers, response_headers
 from aigw.gateways import load_gateway
 from aigw.logs import LogRecord
-from aigw.providers.registry import CustomLookup, resolve_provider, route_request
+from aigw.providers.registry import (
+    CustomLookup,
+    is_user_configured,
+    resolve_provider,
+    route_request,
+)
 from aigw.request_options import effective_retry, parse_request_options
 from aigw.stores.config_store import config_store
 from aigw.upstream import UpstreamRequest, UpstreamResponse, body_chunks, send_with_retries
@@ -65,7 +70,8 @@ async def passthrough(req: Incoming, log: LogRecord) -> StreamingResponse:
                                request_headers(req.headers), req.body, settings)
     log.request_content_type = headers.get("content-type")
     timeout = options.request_timeout_ms / 1000 if options.request_timeout_ms else None
-    resp = await send_with_retries(UpstreamRequest(req.method, url, out_headers, req.body),
+    resp = await send_with_retries(UpstreamRequest(req.method, url, out_headers, req.body,
+                                                   egress=is_user_configured(provider)),
                                    effective_retry(options, gateway), timeout)
     body = relay(resp)
     if provider.chat is None:

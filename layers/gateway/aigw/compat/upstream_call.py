@@ -20,7 +20,7 @@ from aigw.gateways import load_gateway
 from aigw.logs import LogRecord
 from aigw.management.auth import bearer, is_admin_token
 from aigw.pipeline import custom_lookup
-from aigw.providers.registry import resolve_provider, route_request
+from aigw.providers.registry import is_user_configured, resolve_provider, route_request
 from aigw.providers.spec import Provider, UpstreamCall
 from aigw.request_options import RequestOptions, effective_retry, parse_request_options
 from aigw.tokens import VALUE_PREFIX
@@ -124,5 +124,6 @@ async def send_call(ctx: CompatContext, call: UpstreamCall) -> UpstreamResponse:
     out = await attach(ctx.provider, ctx.use, ctx.secret, target, url, "POST", headers, body,
                        ctx.settings)
     timeout = ctx.options.request_timeout_ms / 1000 if ctx.options.request_timeout_ms else None
-    return await send_with_retries(UpstreamRequest("POST", url, out, body),
+    return await send_with_retries(UpstreamRequest("POST", url, out, body,
+                                                   egress=is_user_configured(ctx.provider)),
                                    effective_retry(ctx.options, ctx.gateway), timeout)

@@ -1,10 +1,11 @@
 """The custom provider object: `{name, slug, base_url, enable, headers?}`.
 
-`base_url` becomes the upstream of `custom-{slug}` requests, so it must be an absolute `https`
-URL that says only where to go: no credentials in it (`user@host`), no fragment, no query (the
-client's path and query are appended to it). `headers` are extra headers sent upstream and may
-carry credentials: validation messages name the header, never its value. Cloudflare's SDK sends
-`headers` as a JSON-encoded string; a plain JSON object is accepted too.
+`base_url` becomes the upstream of `custom-{slug}` requests, so it must pass the egress policy
+(`aigw.egress.check_url`: https, a public host) and be a URL that says only where to go: no
+credentials in it (`user@host`), no fragment, no query (the client's path and query are appended
+to it). `headers` are extra headers sent upstream and may carry credentials: validation messages
+name the header, never its value. Cloudflare's SDK sends `headers` as a JSON-encoded string; a
+plain JSON object is accepted too.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from aigw.egress import check_url
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 MAX_HEADERS = 20
@@ -32,16 +35,11 @@ def check_base_url(value: str) -> str:
         parts.port  # noqa: B018 - raises ValueError for a malformed port
     except ValueError as e:
         raise ValueError("is not a valid URL") from e
-    if parts.scheme != "https":
-        raise ValueError("must use https")
-    if not parts.hostname:
-        raise ValueError("must name a host")
-    if "@" in parts.netloc:
-        raise ValueError("must not contain credentials (user@host)")
     if "#" in value:
         raise ValueError("must not contain a fragment")
     if "?" in value:
         raise ValueError("must not contain a query string")
+    check_url(value)  # the egress policy: https, a public host (re-checked at connect time)
     return value.rstrip("/")
 
 

@@ -31,6 +31,12 @@ def custom_provider(slug: str, doc: dict[str, Any]) -> Provider:
                     auth=AuthScheme(default_headers=headers), embeddings_path="/embeddings")
 
 
+def is_user_configured(provider: Provider) -> bool:
+    """Whether the provider's destination comes from a user (custom providers): such requests
+    go through the egress policy (`aigw.egress`)."""
+    return provider.slug.startswith(CUSTOM_PREFIX)
+
+
 #: slug -> the stored custom provider document, or None.
 CustomLookup = Callable[[str], "dict[str, Any] | None"]
 
