@@ -50,8 +50,11 @@ def assert_gateway_error(resp: Any, status: int, code: int | None = None) -> str
     """The data-plane envelope (spec section 5); returns the message."""
     assert resp.status_code == status, resp.text
     body = resp.json()
-    assert set(body) == {"success", "result", "messages", "error"}, body
+    assert set(body) == {"success", "result", "messages", "error", "name", "httpCode",
+                         "internalCode"}, body
     assert body["success"] is False and body["result"] == [] and body["messages"] == []
+    assert body["name"] == "AiGatewayError" and body["httpCode"] == status, body
+    assert body["internalCode"] == body["error"][0]["code"], body
     assert len(body["error"]) == 1 and body["error"][0]["message"], body
     if code is not None:
         assert body["error"][0]["code"] == code, body

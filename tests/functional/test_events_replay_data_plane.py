@@ -58,4 +58,5 @@ def test_unknown_gateway_event_is_the_cloudflare_envelope(gateway_env, managemen
     r = replay("inference-openai-chat-completions", "inference")
     assert r.status == 400
     assert r.body == {"success": False, "result": [], "messages": [],
-                      "error": [{"code": 2001, "message": f"gateway '{GATEWAY}' does not exist"}]}
+                      "error": [{"code": 2001, "message": f"gateway '{GATEWAY}' does not exist"}],
+                      "name": "AiGatewayError", "httpCode": 400, "internalCode": 2001}

@@ -12,8 +12,9 @@ A case is a folder `tests/fixtures/compat/<translation>/<case>/`:
     expected_stream_error.json     optional {"message"[, "status", "type"]}: the stream must fail
                                    with UpstreamStreamError after the expected chunks
 
-`id` and `created` are volatile and ignored. Every client-facing object is also parsed by the
-official `openai` SDK's models, so what passes here is what an OpenAI client can read.
+`id` and `created` are volatile and ignored; a tool-call id aigw made up (Gemini gives none)
+is random, so the fixtures write it as "<synthesized>" and the test checks its shape. Every
+client-facing object is also parsed by the official `openai` SDK's models, so what passes here is what an OpenAI client can read.
 A new provider needs folders of data and one entry in `TRANSLATIONS`, not new test code.
 """
 
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -68,8 +70,22 @@ def _lines(path: Path) -> list[Any]:
             if line.strip()]
 
 
+SYNTHESIZED_ID = re.compile(r"call_[0-9a-f]{32}")
+
+
 def _stable(obj: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in obj.items() if k not in VOLATILE}
+    return {k: _synthesized(v) for k, v in obj.items() if k not in VOLATILE}
+
+
+def _synthesized(value: Any) -> Any:
+    """Random tool-call ids (`compat_shapes.new_tool_call_id`) read as "<synthesized>"."""
+    if isinstance(value, dict):
+        return {k: ("<synthesized>" if k == "id" and isinstance(v, str)
+                    and SYNTHESIZED_ID.fullmatch(v) else _synthesized(v))
+                for k, v in value.items()}
+    if isinstance(value, list):
+        return [_synthesized(v) for v in value]
+    return value
 
 
 def _is_embeddings(translation: Any) -> bool:

@@ -9,14 +9,23 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from aigw.providers.compat_shapes import assistant_message, completion, error_text, usage
+from aigw.providers import finish_reasons
+from aigw.providers.compat_shapes import (
+    assistant_message,
+    completion,
+    error_text,
+    new_completion_id,
+    usage,
+)
 
-#: Anthropic `stop_reason` -> OpenAI `finish_reason`. `pause_turn` (a server tool paused a long
-#: turn) has no OpenAI counterpart; the turn did end normally, so it is "stop".
+#: Anthropic `stop_reason` -> OpenAI `finish_reason`: every value the Messages API reference
+#: documents ("Stop reasons and fallback"). `pause_turn` (a server-tool loop hit its iteration
+#: limit; the client must send the content back to continue) is an unfinished answer, so it
+#: reads as "length", never as a normal "stop". Unknown values: `finish_reasons.by_rule`.
 STOP_REASONS: dict[str, str] = {
     "end_turn": "stop",
     "stop_sequence": "stop",
-    "pause_turn": "stop",
+    "pause_turn": "length",
     "max_tokens": "length",
     "model_context_window_exceeded": "length",
     "tool_use": "tool_calls",
@@ -44,8 +53,8 @@ RETRYABLE_ERRORS = frozenset({"rate_limit_error", "api_error", "timeout_error",
 
 
 def finish_reason(stop_reason: str | None) -> str:
-    """Unknown or missing stop reasons read as "stop": the message did end."""
-    return STOP_REASONS.get(stop_reason or "", "stop")
+    """`STOP_REASONS`; a missing one is "stop", an unknown one is mapped by the shared rule."""
+    return finish_reasons.finish_reason(STOP_REASONS, stop_reason, "anthropic")
 
 
 def openai_usage(u: dict[str, Any]) -> dict[str, Any]:
@@ -84,7 +93,7 @@ def parse_response(data: dict[str, Any], model: str) -> dict[str, Any]:
         elif kind == "tool_use":
             calls.append(tool_call(block))
     u = data.get("usage")
-    return completion(id=data.get("id", ""), model=model,
+    return completion(id=data.get("id") or new_completion_id(), model=model,
                       message=assistant_message(texts, calls, reasoning),
                       finish_reason=finish_reason(data.get("stop_reason")),
                       usage=openai_usage(u) if isinstance(u, dict) else None)

@@ -22,19 +22,20 @@ an error event with Bedrock's status and kind, never a finish_reason.
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from aigw.errors import UpstreamStreamError
-from aigw.providers.compat_shapes import ChunkStream, completion, usage
+from aigw.providers import finish_reasons
+from aigw.providers.compat_shapes import ChunkStream, completion, new_completion_id, usage
 from aigw.providers.spec import StreamEvent
 
 Chunks = list[dict[str, Any]]
 
-#: Converse stopReason -> OpenAI finish_reason. Malformed output or tool use has no OpenAI
-#: counterpart; the turn did end, so it reads as "stop".
+#: Converse stopReason -> OpenAI finish_reason: every value of the Converse API reference's
+#: `stopReason` enum. Malformed output or tool use has no OpenAI counterpart; the turn did end,
+#: so it reads as "stop". Unknown values: `finish_reasons.by_rule`.
 STOP_REASONS: dict[str, str] = {
     "end_turn": "stop",
     "stop_sequence": "stop",
@@ -60,11 +61,11 @@ STREAM_EXCEPTIONS: dict[str, tuple[int, str, bool]] = {
 
 def new_id() -> str:
     """Converse responses carry no id (only the x-amzn-RequestId header)."""
-    return f"chatcmpl-{uuid.uuid4().hex}"
+    return new_completion_id()
 
 
 def finish_reason(stop_reason: str | None) -> str:
-    return STOP_REASONS.get(stop_reason or "", "stop")
+    return finish_reasons.finish_reason(STOP_REASONS, stop_reason, "aws-bedrock")
 
 
 def openai_usage(u: dict[str, Any]) -> dict[str, Any]:

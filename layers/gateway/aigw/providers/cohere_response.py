@@ -8,10 +8,19 @@ from __future__ import annotations
 from typing import Any
 
 from aigw.errors import UpstreamError
-from aigw.providers.compat_shapes import assistant_message, completion, error_text, usage
+from aigw.providers import finish_reasons
+from aigw.providers.compat_shapes import (
+    assistant_message,
+    completion,
+    error_text,
+    new_completion_id,
+    usage,
+)
 
-#: Cohere `finish_reason` -> OpenAI `finish_reason`. ERROR_TOXIC and ERROR_LIMIT are older
-#: values still documented for some deployments; unknown values read as "stop".
+#: Cohere `finish_reason` -> OpenAI `finish_reason`: the v2 chat reference's values (COMPLETE,
+#: STOP_SEQUENCE, MAX_TOKENS, TOOL_CALL, ERROR, TIMEOUT) and the older v1 ones still documented
+#: for some deployments (ERROR_TOXIC, ERROR_LIMIT, USER_CANCEL). ERROR and TIMEOUT are `FAILED`.
+#: Unknown values: `finish_reasons.by_rule`.
 FINISH_REASONS: dict[str, str] = {
     "COMPLETE": "stop",
     "STOP_SEQUENCE": "stop",
@@ -19,6 +28,7 @@ FINISH_REASONS: dict[str, str] = {
     "ERROR_LIMIT": "length",
     "TOOL_CALL": "tool_calls",
     "ERROR_TOXIC": "content_filter",
+    "USER_CANCEL": "stop",
 }
 
 #: Finish reasons that mean the generation failed: surfaced as errors, never as a finish.
@@ -26,7 +36,7 @@ FAILED: frozenset[str] = frozenset({"ERROR", "TIMEOUT"})
 
 
 def finish_reason(reason: str | None) -> str:
-    return FINISH_REASONS.get(reason or "", "stop")
+    return finish_reasons.finish_reason(FINISH_REASONS, reason, "cohere")
 
 
 def openai_usage(u: dict[str, Any]) -> dict[str, Any]:
@@ -64,7 +74,7 @@ def parse_response(data: dict[str, Any], model: str) -> dict[str, Any]:
             reasoning.append(item.get("thinking", ""))
     calls = [tool_call(c) for c in message.get("tool_calls") or []]
     u = data.get("usage")
-    return completion(id=data.get("id", ""), model=model,
+    return completion(id=data.get("id") or new_completion_id(), model=model,
                       message=assistant_message(texts, calls, reasoning),
                       finish_reason=finish_reason(reason),
                       usage=openai_usage(u) if isinstance(u, dict) else None)

@@ -17,6 +17,7 @@ started, then the end of the stream without `[DONE]` — never as a `finish_reas
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
@@ -36,6 +37,8 @@ __all__ = [
     "dispatch",
     "error_text",
     "max_tokens",
+    "new_completion_id",
+    "new_tool_call_id",
     "reasoning_budget",
     "reject_unsupported_choices",
     "stop_sequences",
@@ -54,6 +57,19 @@ REASONING_BUDGETS: dict[str, int | None] = {
     "high": 16384,
     "xhigh": 32768,
 }
+
+
+def new_completion_id() -> str:
+    """A response id where the upstream gave none: random (uuid4, 122 bits), never a counter
+    or a hash of the content, so two answers never share one (issue 9, kind 4)."""
+    return f"chatcmpl-{uuid.uuid4().hex}"
+
+
+def new_tool_call_id() -> str:
+    """A tool-call id where the upstream gave none (Gemini): random, and within every
+    provider's id grammar (`[a-zA-Z0-9_-]`, Anthropic's strictest), so a conversation can carry
+    it to another provider that requires unique ids."""
+    return f"call_{uuid.uuid4().hex}"
 
 
 def now() -> int:
@@ -112,7 +128,8 @@ class ChunkStream:
 
     model: str
     include_usage: bool
-    id: str = ""
+    #: The upstream's own id replaces this when its stream carries one.
+    id: str = field(default_factory=new_completion_id)
     created: int = field(default_factory=now)
     #: Set once the upstream said why it stopped; a stream that ends before this was cut off.
     finish_reason: str | None = None

@@ -4,9 +4,9 @@
 new parts, so one reading of a candidate serves both the full response and each stream event.
 
     candidate text parts        -> content (parts marked `thought` -> reasoning_content)
-    functionCall parts          -> tool_calls; Gemini gives calls no id, so each gets a stable
-                                   one, `call_<index>_<hash of name and args>` (the upstream's
-                                   own `id` wins when present); its thoughtSignature rides along
+    functionCall parts          -> tool_calls; Gemini gives calls no id, so each gets a random
+                                   one, `call_<uuid4 hex>` (the upstream's own `id` wins when
+                                   present); its thoughtSignature rides along
                                    as extra_content.google.thought_signature
     finishReason                -> FINISH_REASONS; "tool_calls" whenever the candidate called
                                    a function and otherwise stopped normally
@@ -25,21 +25,31 @@ carrying finishReason closes the choice. An `{"error": ...}` event raises Upstre
 
 from __future__ import annotations
 
-import hashlib
 import json
-import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
 from aigw.errors import UpstreamStreamError
-from aigw.providers.compat_shapes import ChunkStream, completion, usage
+from aigw.providers import finish_reasons
+from aigw.providers.compat_shapes import (
+    ChunkStream,
+    completion,
+    new_completion_id,
+    new_tool_call_id,
+    usage,
+)
 from aigw.providers.spec import StreamEvent
 
 Chunks = list[dict[str, Any]]
 
-#: Gemini finishReason -> OpenAI finish_reason. Reasons that mean "the output was withheld"
-#: are content_filter; the rest ended the turn, so they are "stop" (MAX_TOKENS aside).
+#: Gemini finishReason -> OpenAI finish_reason: every value of the `FinishReason` enum in the
+#: Gemini API (generativelanguage v1beta) and Vertex AI (aiplatform v1) references. Reasons that
+#: mean "the output was withheld" are content_filter — OTHER, IMAGE_OTHER and NO_IMAGE included:
+#: a candidate that ended normally says STOP, so an undisclosed reason is not a normal end. Too
+#: many tool calls cut the turn short ("length"). The rest ended the turn: "stop" ("tool_calls"
+#: when the candidate called a function). Unknown values: `finish_reasons.by_rule`.
 FINISH_REASONS: dict[str, str] = {
+    "FINISH_REASON_UNSPECIFIED": "stop",
     "STOP": "stop",
     "MAX_TOKENS": "length",
     "SAFETY": "content_filter",
@@ -51,10 +61,15 @@ FINISH_REASONS: dict[str, str] = {
     "IMAGE_SAFETY": "content_filter",
     "IMAGE_PROHIBITED_CONTENT": "content_filter",
     "IMAGE_RECITATION": "content_filter",
-    "OTHER": "stop",
+    "IMAGE_OTHER": "content_filter",
+    "NO_IMAGE": "content_filter",
+    "MODEL_ARMOR": "content_filter",
+    "OTHER": "content_filter",
     "MALFORMED_FUNCTION_CALL": "stop",
     "UNEXPECTED_TOOL_CALL": "stop",
-    "TOO_MANY_TOOL_CALLS": "stop",
+    "MISSING_THOUGHT_SIGNATURE": "stop",
+    "MALFORMED_RESPONSE": "stop",
+    "TOO_MANY_TOOL_CALLS": "length",
 }
 
 #: Google error `status` -> (OpenAI error type, whether a retry may succeed), for errors that
@@ -73,16 +88,16 @@ ERROR_TYPES: dict[str, tuple[str, bool]] = {
 
 
 def new_id(response_id: Any) -> str:
-    return f"chatcmpl-{response_id}" if response_id else f"chatcmpl-{uuid.uuid4().hex}"
+    return f"chatcmpl-{response_id}" if response_id else new_completion_id()
 
 
 def tool_call(part: dict[str, Any], index: int) -> dict[str, Any]:
-    """A functionCall part as an OpenAI tool call, with a deterministic id if it has none."""
+    """A functionCall part as an OpenAI tool call; Gemini's own `id` if it sent one, else a
+    random one (`new_tool_call_id`): never derived from the content, which repeats."""
     call = part.get("functionCall") or {}
     name, args = call.get("name", ""), call.get("args") or {}
     arguments = json.dumps(args, ensure_ascii=False, separators=(",", ":"))
-    digest = hashlib.sha256(json.dumps([name, args], sort_keys=True).encode()).hexdigest()[:16]
-    out: dict[str, Any] = {"id": call.get("id") or f"call_{index}_{digest}", "type": "function",
+    out: dict[str, Any] = {"id": call.get("id") or new_tool_call_id(), "type": "function",
                            "function": {"name": name, "arguments": arguments}}
     if part.get("thoughtSignature"):
         out["extra_content"] = {"google": {"thought_signature": part["thoughtSignature"]}}
@@ -103,8 +118,7 @@ def read_parts(parts: list[dict[str, Any]], first_index: int) -> tuple[str, str,
 
 
 def finish_reason(reason: str | None, called: bool) -> str:
-    mapped = FINISH_REASONS.get(reason or "", "stop")
-    return "tool_calls" if called and mapped == "stop" else mapped
+    return finish_reasons.finish_reason(FINISH_REASONS, reason, "gemini", called=called)
 
 
 def openai_usage(meta: dict[str, Any]) -> dict[str, Any]:
@@ -145,6 +159,8 @@ def parse_response(data: dict[str, Any], model: str) -> dict[str, Any]:
 
 @dataclass
 class GeminiStream(ChunkStream):
+    #: Whether the stream's id is settled (by the first event's responseId, or random).
+    named: bool = False
     #: Candidate index -> tool calls sent so far (the next call's index).
     calls: dict[int, int] = field(default_factory=dict)
     #: Candidates whose choice is open / closed.
@@ -192,7 +208,9 @@ def parse_stream_event(state: GeminiStream, event: StreamEvent) -> Chunks:
         raise UpstreamStreamError(str(error.get("message") or "the Gemini stream failed"),
                                   status=code if isinstance(code, int) else 502,
                                   error_type=kind, retryable=retryable)
-    state.id = state.id or new_id(data.get("responseId"))
+    if not state.named and data.get("responseId"):
+        state.id = new_id(data["responseId"])
+    state.named = True  # the first event decides: one id for every chunk of the stream
     if isinstance(data.get("usageMetadata"), dict):
         state.usage = openai_usage(data["usageMetadata"])
     out: Chunks = []

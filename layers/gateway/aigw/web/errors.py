@@ -1,6 +1,8 @@
 """Renders the one error family, once per surface.
 
-- `gateway`: Cloudflare AI Gateway's data-plane envelope (`error: [{code, message}]`).
+- `gateway`: Cloudflare AI Gateway's data-plane envelope (spec section 5): `success`, `result`,
+  `messages`, `error: [{code, message}]`, `name: "AiGatewayError"`, `httpCode` (the HTTP status)
+  and `internalCode` (the first error's code). Used by passthrough and universal.
 - `management`: the Cloudflare API v4 envelope (`errors: [{code, message, path?}]`).
 - `openai`: OpenAI's `{"error": {message, type, code, param}}`, so OpenAI SDKs raise typed errors.
 
@@ -23,6 +25,9 @@ from aigw.web.request_context import STATE_KEY
 
 Surface = Literal["gateway", "management", "openai"]
 
+#: The `name` Cloudflare AI Gateway gives its own data-plane errors (spec section 5).
+GATEWAY_ERROR_NAME = "AiGatewayError"
+
 logger = logging.getLogger("aigw")
 
 
@@ -33,7 +38,8 @@ def error_body(err: GatewayError, surface: Surface) -> dict:
     details = [d.as_dict() for d in err.details]
     if surface == "management":
         return {"success": False, "errors": details, "messages": [], "result": None}
-    return {"success": False, "result": [], "messages": [], "error": details}
+    return {"success": False, "result": [], "messages": [], "error": details,
+            "name": GATEWAY_ERROR_NAME, "httpCode": err.status, "internalCode": err.code}
 
 
 def error_response(err: GatewayError, surface: Surface,
