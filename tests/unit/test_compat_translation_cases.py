@@ -14,7 +14,8 @@ A case is a folder `tests/fixtures/compat/<translation>/<case>/`:
 
 `id` and `created` are volatile and ignored; a tool-call id aigw made up (Gemini gives none)
 is random, so the fixtures write it as "<synthesized>" and the test checks its shape. Every
-client-facing object is also parsed by the official `openai` SDK's models, so what passes here is what an OpenAI client can read.
+client-facing object is also parsed by the official `openai` SDK's models, so what passes here
+is what an OpenAI client can read.
 A new provider needs folders of data and one entry in `TRANSLATIONS`, not new test code.
 """
 
