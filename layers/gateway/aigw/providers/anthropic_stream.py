@@ -11,12 +11,14 @@ its call again.
                              thinking_delta: reasoning_content; signature/citations: nothing
     message_delta         -> empty delta with finish_reason; usage remembered
     message_stop          -> the usage chunk (choices: []) when include_usage
-    ping, content_block_stop, unknown events -> nothing
+    content_block_stop    -> a tool_use block that got no argument text: arguments "{}"
+    ping, unknown events  -> nothing
     error                 -> raises UpstreamStreamError (see compat_shapes)
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -53,8 +55,15 @@ def _block_start(state: AnthropicStream, data: dict[str, Any]) -> Chunks:
     if kind == "tool_use":
         index = len(state.tool_index)
         state.tool_index[data.get("index", -1)] = index
+        # `input` is {} when announced; a non-empty one (a proxy that sends the whole call at
+        # once) is the arguments already.
+        initial = block.get("input")
+        arguments = json.dumps(initial, ensure_ascii=False, separators=(",", ":")) \
+            if isinstance(initial, dict) and initial else ""
+        if arguments:
+            state.tool_arguments_sent(index)
         call = {"index": index, "id": block.get("id", ""), "type": "function",
-                "function": {"name": block.get("name", ""), "arguments": ""}}
+                "function": {"name": block.get("name", ""), "arguments": arguments}}
         return [state.chunk({"tool_calls": [call]})]
     if kind == "text" and block.get("text"):
         return [state.chunk({"content": block["text"]})]
@@ -72,11 +81,16 @@ def _block_delta(state: AnthropicStream, data: dict[str, Any]) -> Chunks:
         index = state.tool_index.get(data.get("index", -1))
         if index is None:  # arguments of a block that is not a client tool call
             return []
+        state.tool_arguments_sent(index)
         call = {"index": index, "function": {"arguments": delta["partial_json"]}}
         return [state.chunk({"tool_calls": [call]})]
     if kind == "thinking_delta" and delta.get("thinking"):
         return [state.chunk({"reasoning_content": delta["thinking"]})]
     return []
+
+
+def _block_stop(state: AnthropicStream, data: dict[str, Any]) -> Chunks:
+    return state.empty_arguments(state.tool_index.get(data.get("index", -1)))
 
 
 def _message_delta(state: AnthropicStream, data: dict[str, Any]) -> Chunks:
@@ -101,12 +115,13 @@ def _error(state: AnthropicStream, data: dict[str, Any]) -> Chunks:
                               retryable=kind in RETRYABLE_ERRORS)
 
 
-#: Anthropic event type -> handler; the others (ping, content_block_stop, types Anthropic adds
-#: later) produce nothing.
+#: Anthropic event type -> handler; the others (ping, types Anthropic adds later) produce
+#: nothing.
 HANDLERS: dict[str, Callable[[AnthropicStream, dict[str, Any]], Chunks]] = {
     "message_start": _message_start,
     "content_block_start": _block_start,
     "content_block_delta": _block_delta,
+    "content_block_stop": _block_stop,
     "message_delta": _message_delta,
     "message_stop": _message_stop,
     "error": _error,

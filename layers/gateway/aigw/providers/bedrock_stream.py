@@ -9,7 +9,7 @@ index, so later argument fragments find their call again.
                            arguments: ""}}]}
     contentBlockDelta   -> text: content; toolUse.input: arguments fragment;
                            reasoningContent.text: reasoning_content
-    contentBlockStop    -> nothing
+    contentBlockStop    -> a toolUse block that got no input text: arguments "{}"
     messageStop         -> empty delta with finish_reason (STOP_REASONS)
     metadata            -> usage remembered; sent as the final chunk when include_usage
     *Exception          -> raises UpstreamStreamError with Bedrock's documented status
@@ -135,10 +135,15 @@ def _block_delta(state: ConverseStream, data: dict[str, Any]) -> Chunks:
     fragment = (delta.get("toolUse") or {}).get("input")
     index = state.tool_index.get(data.get("contentBlockIndex", -1))
     if fragment and index is not None:
+        state.tool_arguments_sent(index)
         return [state.chunk({"tool_calls": [{"index": index,
                                              "function": {"arguments": fragment}}]})]
     thought = (delta.get("reasoningContent") or {}).get("text")
     return [state.chunk({"reasoning_content": thought})] if thought else []
+
+
+def _block_stop(state: ConverseStream, data: dict[str, Any]) -> Chunks:
+    return state.empty_arguments(state.tool_index.get(data.get("contentBlockIndex", -1)))
 
 
 def _message_stop(state: ConverseStream, data: dict[str, Any]) -> Chunks:
@@ -161,7 +166,7 @@ HANDLERS: dict[str, Callable[[ConverseStream, dict[str, Any]], Chunks]] = {
     "messageStart": _message_start,
     "contentBlockStart": _block_start,
     "contentBlockDelta": _block_delta,
-    "contentBlockStop": _nothing,
+    "contentBlockStop": _block_stop,
     "messageStop": _message_stop,
     "metadata": _metadata,
 }

@@ -57,13 +57,14 @@ def tool_call(call: dict[str, Any]) -> dict[str, Any]:
 
 
 def parse_response(data: dict[str, Any], model: str) -> dict[str, Any]:
-    """Text items join into `content`; `tool_plan` and thinking items into `reasoning_content`."""
+    """Text items join into `content`; thinking items, then `tool_plan`, into
+    `reasoning_content` — the order a stream sends them in, so both read the same."""
     reason = data.get("finish_reason")
     if reason in FAILED:
         raise UpstreamError(f"cohere stopped generating: {reason}")
     message = data.get("message") or {}
     texts: list[str] = []
-    reasoning: list[str] = [message["tool_plan"]] if message.get("tool_plan") else []
+    reasoning: list[str] = []
     content = message.get("content")
     if isinstance(content, str):
         texts.append(content)
@@ -72,6 +73,8 @@ def parse_response(data: dict[str, Any], model: str) -> dict[str, Any]:
             texts.append(item.get("text", ""))
         elif item.get("type") == "thinking":
             reasoning.append(item.get("thinking", ""))
+    if message.get("tool_plan"):
+        reasoning.append(message["tool_plan"])
     calls = [tool_call(c) for c in message.get("tool_calls") or []]
     u = data.get("usage")
     return completion(id=data.get("id") or new_completion_id(), model=model,

@@ -9,7 +9,8 @@
     message-end       -> empty delta with finish_reason, then the usage chunk when
                          include_usage; an `error` or a failed finish_reason raises
                          UpstreamStreamError (see compat_shapes) instead
-    content-end, tool-call-end, citation-*, debug, unknown events -> nothing
+    tool-call-end     -> a call that got no argument text: arguments "{}"
+    content-end, citation-*, debug, unknown events -> nothing
 
 Tool-call indexes are counted here, one per tool-call-start, rather than trusted from Cohere's
 `index`, so they start at 0 and stay stable whatever else the stream numbers.
@@ -61,6 +62,8 @@ def _tool_call_start(state: CohereStream, data: dict[str, Any]) -> Chunks:
     index = len(state.tool_index)
     state.tool_index[data.get("index", index)] = index
     function = call.get("function") or {}
+    if function.get("arguments"):
+        state.tool_arguments_sent(index)
     out = {"index": index, "id": call.get("id", ""), "type": "function",
            "function": {"name": function.get("name", ""),
                         "arguments": function.get("arguments") or ""}}
@@ -72,8 +75,14 @@ def _tool_call_delta(state: CohereStream, data: dict[str, Any]) -> Chunks:
     index = state.tool_index.get(data.get("index", -1), len(state.tool_index) - 1)
     if not arguments or index < 0:
         return []
+    state.tool_arguments_sent(index)
     return [state.chunk({"tool_calls": [{"index": index,
                                          "function": {"arguments": arguments}}]})]
+
+
+def _tool_call_end(state: CohereStream, data: dict[str, Any]) -> Chunks:
+    index = state.tool_index.get(data.get("index", -1), len(state.tool_index) - 1)
+    return state.empty_arguments(index if index >= 0 else None)
 
 
 def _message_end(state: CohereStream, data: dict[str, Any]) -> Chunks:
@@ -87,8 +96,7 @@ def _message_end(state: CohereStream, data: dict[str, Any]) -> Chunks:
     return [state.chunk({}, state.finish_reason), *state.close()]
 
 
-#: Cohere event type -> handler; the others (content-end, tool-call-end, citation-*, debug)
-#: produce nothing.
+#: Cohere event type -> handler; the others (content-end, citation-*, debug) produce nothing.
 HANDLERS: dict[str, Callable[[CohereStream, dict[str, Any]], Chunks]] = {
     "message-start": _message_start,
     "content-start": _content,
@@ -96,6 +104,7 @@ HANDLERS: dict[str, Callable[[CohereStream, dict[str, Any]], Chunks]] = {
     "tool-plan-delta": _tool_plan,
     "tool-call-start": _tool_call_start,
     "tool-call-delta": _tool_call_delta,
+    "tool-call-end": _tool_call_end,
     "message-end": _message_end,
 }
 

@@ -136,12 +136,30 @@ class ChunkStream:
     usage: dict[str, Any] | None = None
     #: Set once the usage chunk (or the decision not to send one) is done.
     closed: bool = False
+    #: OpenAI tool-call indexes that have received a non-empty arguments fragment.
+    with_arguments: set[int] = field(default_factory=set)
 
     def chunk(self, delta: dict[str, Any], finish_reason: str | None = None) -> dict[str, Any]:
         return {"id": self.id, "object": "chat.completion.chunk", "created": self.created,
                 "model": self.model,
                 "choices": [{"index": 0, "delta": delta, "logprobs": None,
                              "finish_reason": finish_reason}]}
+
+    def tool_arguments_sent(self, index: int) -> None:
+        """Note that tool call `index` received a non-empty arguments fragment."""
+        self.with_arguments.add(index)
+
+    def empty_arguments(self, index: int | None) -> list[dict[str, Any]]:
+        """The chunk a finished tool call still owes when no fragment had any text: `"{}"`.
+
+        Anthropic streams a call to a tool without parameters as `input: {}` then one empty
+        `partial_json`; Bedrock and Cohere may send no fragment at all. The non-stream answer
+        says `"{}"`, so the stream must too: arguments are always a JSON object string.
+        """
+        if index is None or index in self.with_arguments:
+            return []
+        self.with_arguments.add(index)
+        return [self.chunk({"tool_calls": [{"index": index, "function": {"arguments": "{}"}}]})]
 
     def close(self) -> list[dict[str, Any]]:
         """The final usage chunk (`choices: []`) when the client asked for it, once."""
