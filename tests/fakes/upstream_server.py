@@ -22,6 +22,13 @@ class RecordedRequest:
     query: str
     headers: dict[str, str]
     body: bytes
+    #: Every header line as received, in order (`headers` keeps one value per name).
+    raw_headers: list[tuple[str, str]] = field(default_factory=list)
+
+    def values(self, name: str) -> list[str]:
+        """Every value a header had, whether sent as several lines or one joined with ", "."""
+        return [v.strip() for n, line in self.raw_headers if n == name.lower()
+                for v in line.split(",")]
 
     def json(self) -> Any:
         import json
@@ -34,8 +41,9 @@ class Recorder:
     requests: list[RecordedRequest] = field(default_factory=list)
 
     def add(self, method: str, path: str, query: str, headers: dict[str, str],
-            body: bytes) -> None:
-        self.requests.append(RecordedRequest(method, path, query, headers, body))
+            body: bytes, raw_headers: list[tuple[str, str]] | None = None) -> None:
+        self.requests.append(RecordedRequest(method, path, query, headers, body,
+                                             raw_headers or []))
 
     @property
     def last(self) -> RecordedRequest:

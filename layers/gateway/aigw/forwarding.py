@@ -19,20 +19,42 @@ REQUEST_ONLY_DROP = frozenset({"accept-encoding"})
 RESPONSE_DROP = HOP_BY_HOP | frozenset({"content-encoding", "date", "server"})
 
 
+#: Request fields whose repeated lines are joined with something other than ", ": the lines
+#: of `Cookie` are one list of pairs separated by "; " (RFC 6265 5.4, RFC 9113 8.2.3); joining
+#: them with a comma would change what the server reads.
+JOIN_SEPARATORS = {"cookie": "; "}
+
+
+def combined(headers: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """Header lines as one value per lower-cased name, keeping every value of a repeated one.
+
+    Repeated lines are joined in order with ", " — RFC 9110 5.3: a recipient may combine the
+    lines of a list-valued field that way without changing its meaning — except `cookie`
+    ("; ", `JOIN_SEPARATORS`). Nothing is dropped: `anthropic-beta: a` + `anthropic-beta: b`
+    reaches the upstream as `anthropic-beta: a, b`.
+    """
+    out: dict[str, str] = {}
+    for name, value in headers:
+        n = name.lower()
+        out[n] = f"{out[n]}{JOIN_SEPARATORS.get(n, ', ')}{value}" if n in out else value
+    return out
+
+
 def request_headers(headers: Iterable[tuple[str, str]]) -> dict[str, str]:
     """Client headers to forward: not hop-by-hop (including those the client's `Connection`
-    header names, RFC 9110 7.6.1), not the gateway's own (`cf-aig-*`)."""
+    header names, RFC 9110 7.6.1), not the gateway's own (`cf-aig-*`); repeated ones keep
+    every value (`combined`)."""
     headers = list(headers)
     listed = {token.strip().lower() for name, value in headers if name.lower() == "connection"
               for token in value.split(",")}
-    out: dict[str, str] = {}
+    kept = []
     for name, value in headers:
         n = name.lower()
         if (n in HOP_BY_HOP or n in listed or n in INFRASTRUCTURE or n in REQUEST_ONLY_DROP
                 or n.startswith("cf-aig-") or n.startswith(INFRASTRUCTURE_PREFIXES)):
             continue
-        out[n] = value
-    return out
+        kept.append((n, value))
+    return combined(kept)
 
 
 def response_headers(

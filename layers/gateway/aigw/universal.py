@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.responses import Response
 
 from aigw.errors import GatewayError, InvalidRequest
+from aigw.forwarding import combined
 from aigw.gateways import load_gateway
 from aigw.logs import LogRecord
 from aigw.pipeline import Incoming, passthrough
@@ -59,7 +60,7 @@ def parse_steps(raw: bytes) -> list[Step]:
 def step_request(step: Step, account_id: str, gateway_id: str,
                  headers: list[tuple[str, str]]) -> Incoming:
     endpoint, _, query = step.endpoint.lstrip("/").partition("?")
-    merged = {k.lower(): v for k, v in headers if k.lower() != "content-length"}
+    merged = combined((k, v) for k, v in headers if k.lower() != "content-length")
     for key, header in _CONFIG_HEADERS.items():
         if key in step.config:
             merged[header] = str(step.config[key])

@@ -91,8 +91,9 @@ class RecordingMiddleware:
         body = await _read_body(receive)
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         path = scope.get("raw_path", b"").decode("latin-1") or scope["path"]
+        raw = [(k.decode("latin-1").lower(), v.decode("latin-1")) for k, v in scope["headers"]]
         self.recorder.add(scope["method"], path, scope["query_string"].decode("latin-1"),
-                          headers, body)
+                          headers, body, raw)
         replay = _replay(body, receive)
         if self.control.fail_next:
             status, payload = self.control.fail_next.pop(0)
