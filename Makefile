@@ -11,7 +11,7 @@ QUIET_PIP := 2>&1 | { grep -v '^WARNING: Location' || true; }
 SHELL := /bin/bash
 .SHELLFLAGS := -eo pipefail -c
 
-.PHONY: dev test unit functional e2e lint validate bench build clean
+.PHONY: dev test unit functional e2e lint validate bench build arm64-strip clean
 
 $(STAMP): requirements-dev.txt layers/gateway/requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -53,9 +53,17 @@ validate: $(TOOLS_STAMP)
 bench: $(STAMP)
 	$(PY) bench/run.py
 
-# Needs the template's Python (python3.13) on PATH, e.g. `pyenv shell 3.13.0`.
-build: $(TOOLS_STAMP)
-	SAM_CLI_TELEMETRY=0 $(TOOLS)/bin/sam build
+# `sam build` needs the template's Python (python3.13): pyenv's is put on PATH when there is one.
+# The arm64 layer's compiled extensions are stripped with a strip that reads arm64 ELF files.
+PY313_BIN ?= $(firstword $(wildcard $(shell pyenv root 2>/dev/null)/versions/3.13*/bin))
+build: $(TOOLS_STAMP) arm64-strip
+	PATH="$(PY313_BIN):$$PATH" SAM_CLI_TELEMETRY=0 $(TOOLS)/bin/sam build
+
+arm64-strip:
+	@command -v aarch64-linux-gnu-strip >/dev/null || command -v llvm-strip >/dev/null || \
+	  { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && apt-get update -q && \
+	    apt-get install -y -q binutils-aarch64-linux-gnu; } || \
+	  { echo "the arm64 layer needs aarch64-linux-gnu-strip (binutils-aarch64-linux-gnu) or llvm-strip" >&2; exit 1; }
 
 clean:
 	rm -rf $(VENV) $(TOOLS) .aws-sam .pytest_cache

@@ -6,6 +6,8 @@ plain YAML parser can read the template.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -83,3 +85,43 @@ def static_environment(template: dict[str, Any]) -> dict[str, str]:
     env = (template.get("Globals", {}).get("Function", {}).get("Environment", {})
            .get("Variables", {}))
     return {k: str(v) for k, v in env.items() if isinstance(v, (str, int, float, bool))}
+
+
+def parameter_defaults(template: dict[str, Any]) -> dict[str, str]:
+    """Each template parameter's default, as the string CloudFormation would substitute."""
+    return {name: str(p["Default"]) for name, p in template.get("Parameters", {}).items()
+            if "Default" in p}
+
+
+def resolve(value: Any, refs: Mapping[str, str]) -> str:
+    """An environment value with `Ref` and `Fn::Sub` resolved from `refs` (logical ids,
+    parameters, pseudo parameters such as `AWS::StackName`).
+
+    Raises KeyError naming a reference `refs` lacks, and ValueError for any other intrinsic:
+    an environment the template gives a function must be resolvable here, or local mode and the
+    fidelity test would run with a different one.
+    """
+    if isinstance(value, (str, int, float, bool)):
+        return str(value).lower() if isinstance(value, bool) else str(value)
+    if isinstance(value, dict) and set(value) == {"Ref"}:
+        return refs[value["Ref"]]
+    if isinstance(value, dict) and set(value) == {"Fn::Sub"}:
+        sub = value["Fn::Sub"]
+        text, local = (sub, {}) if isinstance(sub, str) else (sub[0], sub[1])
+        names = {**refs, **{k: resolve(v, refs) for k, v in local.items()}}
+        return _SUB.sub(lambda m: names[m.group(1)], text)
+    raise ValueError(f"cannot resolve {value!r} for a function's environment")
+
+
+_SUB = re.compile(r"\$\{([A-Za-z0-9_:.]+)\}")
+
+
+def function_environment(template: dict[str, Any], logical_id: str,
+                         refs: Mapping[str, str]) -> dict[str, str]:
+    """Exactly the variables the template gives function `logical_id`: Globals, then its own."""
+    glob = (template.get("Globals", {}).get("Function", {}).get("Environment", {})
+            .get("Variables", {}))
+    own = (template["Resources"][logical_id]["Properties"].get("Environment", {})
+           .get("Variables", {}))
+    all_refs = {**parameter_defaults(template), **refs}
+    return {name: resolve(value, all_refs) for name, value in {**glob, **own}.items()}

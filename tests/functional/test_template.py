@@ -83,18 +83,74 @@ def test_streaming_functions_stream_every_api_event(template: dict[str, Any]) ->
         assert all(e["Properties"]["ResponseTransferMode"] == "RESPONSE_STREAM" for e in api)
 
 
-def test_runtime_is_current_python_on_arm64(template: dict[str, Any]) -> None:
+def test_runtime_is_current_python_on_arm64_by_default(template: dict[str, Any]) -> None:
     glob = template["Globals"]["Function"]
     runtime = glob["Runtime"]
     assert runtime.startswith("python3.") and int(runtime.split(".")[1]) >= 12, runtime
-    assert glob["Architectures"] == ["arm64"]
+    arch = template["Parameters"]["Architecture"]
+    assert arch["Default"] == "arm64" and set(arch["AllowedValues"]) == {"arm64", "x86_64"}
+    assert glob["Architectures"] == [{"Ref": "Architecture"}]
     for name, fn in resources_of(template, "AWS::Serverless::Function").items():
         assert fn["Properties"].get("Runtime", runtime) == runtime, name
-        assert fn["Properties"].get("Architectures", ["arm64"]) == ["arm64"], name
+        assert "Architectures" not in fn["Properties"], name
     layer = template["Resources"]["GatewayLayer"]
     assert runtime in layer["Properties"]["CompatibleRuntimes"]
-    assert layer["Metadata"]["BuildMethod"] == runtime
-    assert layer["Metadata"]["BuildArchitecture"] == "arm64"
+    assert layer["Properties"]["CompatibleArchitectures"] == [{"Ref": "Architecture"}]
+    # Built by layers/gateway/Makefile (bytecode, stripped extensions), not SAM's pip builder.
+    assert layer["Metadata"]["BuildMethod"] == "makefile"
+    assert (REPO_ROOT / "layers" / "gateway" / "Makefile").read_text().count(
+        "build-GatewayLayer:") == 1
+
+
+def api_events(fn: dict[str, Any]) -> list[dict[str, Any]]:
+    return [e["Properties"] for e in fn["Properties"].get("Events", {}).values()
+            if e["Type"] == "Api"]
+
+
+@pytest.mark.parametrize("name", STREAMING_FUNCTIONS)
+def test_streams_are_not_cut_before_the_function_times_out(template: dict[str, Any],
+                                                           name: str) -> None:
+    """A streamed answer may run as long as the function: REST API response streaming allows an
+    integration timeout up to 15 minutes, but only when it is configured (default 29 s)."""
+    fn = template["Resources"][name]
+    timeout = fn["Properties"]["Timeout"]
+    assert 29 < timeout <= 900
+    for event in api_events(fn):
+        assert event["ResponseTransferMode"] == "RESPONSE_STREAM"
+        assert event["TimeoutInMillis"] == timeout * 1000, event["Path"]
+
+
+def test_management_does_not_outlive_its_api_timeout(template: dict[str, Any]) -> None:
+    fn = template["Resources"]["ManagementFunction"]
+    timeout = fn["Properties"].get("Timeout", template["Globals"]["Function"]["Timeout"])
+    for event in api_events(fn):
+        assert "ResponseTransferMode" not in event  # buffered: API Gateway's 29 s at most
+        assert timeout * 1000 <= event.get("TimeoutInMillis", 29_000) <= 29_000
+
+
+def test_every_function_logs_to_its_own_group_with_retention(template: dict[str, Any]) -> None:
+    groups = resources_of(template, "AWS::Logs::LogGroup")
+    retention = template["Parameters"]["LogRetentionDays"]
+    assert retention["Default"] == 30
+    used = []
+    for name, fn in resources_of(template, "AWS::Serverless::Function").items():
+        group = fn["Properties"]["LoggingConfig"]["LogGroup"]["Ref"]
+        assert group in groups, name
+        assert group == name.replace("Function", "LogGroup"), name
+        used.append(group)
+    assert len(set(used)) == len(used)
+    for name, group in groups.items():
+        assert group["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"}, name
+
+
+def test_web_adapter_layer_matches_the_architecture(template: dict[str, Any]) -> None:
+    assert template["Parameters"]["WebAdapterLayerVersion"]["Default"] >= 30
+    for name in STREAMING_FUNCTIONS:
+        layers = template["Resources"][name]["Properties"]["Layers"]
+        arn, names = layers[0]["Fn::Sub"]
+        assert "753240598075:layer:${Adapter}:${WebAdapterLayerVersion}" in arn
+        assert names["Adapter"] == {"Fn::If": ["IsArm64", "LambdaAdapterLayerArm64",
+                                               "LambdaAdapterLayerX86"]}
 
 
 def test_config_table_has_point_in_time_recovery(template: dict[str, Any]) -> None:

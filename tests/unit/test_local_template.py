@@ -8,7 +8,9 @@ from typing import Any
 import pytest
 
 from aigw_local.template import (
+    function_environment,
     load_template,
+    resolve,
     static_environment,
     table_definitions,
     table_environment,
@@ -118,3 +120,52 @@ def test_real_template_defines_the_four_tables_and_their_env() -> None:
         "AIGW_CONFIG_TABLE": "ConfigTable", "AIGW_COUNTERS_TABLE": "CountersTable",
         "AIGW_CACHE_TABLE": "CacheTable", "AIGW_LOGS_TABLE": "LogsTable"}
     assert static_environment(template)["POWERTOOLS_SERVICE_NAME"] == "aigw"
+
+
+FUNCTIONS = """\
+Parameters:
+  Level: {Type: String, Default: INFO}
+Globals:
+  Function:
+    Environment:
+      Variables:
+        LEVEL: !Ref Level
+        TABLE: !Ref Main
+        PREFIX: !Sub aigw/${AWS::StackName}
+        SHARED: global
+Resources:
+  Main: {Type: AWS::DynamoDB::Table}
+  Secret: {Type: AWS::SecretsManager::Secret}
+  One:
+    Type: AWS::Serverless::Function
+    Properties:
+      Environment:
+        Variables:
+          SHARED: own
+          SECRET: !Ref Secret
+          NAMED: !Sub
+            - x-${Name}
+            - Name: !Ref Main
+  Two:
+    Type: AWS::Serverless::Function
+    Properties: {}
+"""
+
+
+def test_function_environment_is_globals_then_its_own_resolved(tmp_path: Path) -> None:
+    template = load_text(tmp_path, FUNCTIONS)
+    refs = {"Main": "tbl", "Secret": "arn:s", "AWS::StackName": "st"}
+    assert function_environment(template, "One", refs) == {
+        "LEVEL": "INFO", "TABLE": "tbl", "PREFIX": "aigw/st", "SHARED": "own",
+        "SECRET": "arn:s", "NAMED": "x-tbl"}
+    # A function gets nothing another function's own section names.
+    assert function_environment(template, "Two", refs) == {
+        "LEVEL": "INFO", "TABLE": "tbl", "PREFIX": "aigw/st", "SHARED": "global"}
+
+
+def test_resolve_refuses_what_it_cannot_resolve() -> None:
+    with pytest.raises(KeyError):
+        resolve({"Ref": "Missing"}, {})
+    with pytest.raises(ValueError):
+        resolve({"Fn::GetAtt": ["Queue", "Arn"]}, {})
+    assert resolve(True, {}) == "true" and resolve(30, {}) == "30"
