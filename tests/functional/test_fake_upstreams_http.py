@@ -313,7 +313,7 @@ def test_anthropic_sdk_parses_messages_streams_and_a_tool_round_trip(claude: Fak
     assert (msg.content[0].type, msg.stop_reason) == ("text", "end_turn")
     assert isinstance(msg.content[0], TextBlock) and msg.usage.output_tokens > 0
     assert msg.content[0].text == "Echo: weather in Paris"
-    with client.messages.stream(model="claude-sonnet-4-6", max_tokens=64, messages=[USER],
+    with client.messages.stream(model="claude-sonnet-4-6", max_tokens=2048, messages=[USER],
                                 thinking={"type": "enabled", "budget_tokens": 1024}) as stream:
         text = "".join(stream.text_stream)
         final = stream.get_final_message()

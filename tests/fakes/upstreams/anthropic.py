@@ -5,8 +5,10 @@ Requires the API key (`x-api-key`, or `Authorization: Bearer` as the current SDK
 the real API's messages what it rejects: missing `max_tokens` / `messages`, roles other than
 user/assistant (`system` belongs top-level), empty content, `tool_use` ids whose `tool_result`
 blocks do not open the next message, `tool_result` ids without a `tool_use` in the message before,
-image sources other than base64/url. As the API reference documents, consecutive same-role turns
-are combined into one turn before these checks, and the first turn may be an assistant turn.
+image sources other than base64/url, and the rules in `anthropic_rules` (blank text, tool_use
+id grammar and uniqueness, thinking constraints and signatures). As the API reference documents,
+consecutive same-role turns are combined into one turn before these checks, and the first turn
+may be an assistant turn.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from tests.fakes.credentials import ANTHROPIC_KEY
+from tests.fakes.upstreams import anthropic_rules
 from tests.fakes.upstreams.common import (
     FakeHTTPError,
     FakeUpstream,
@@ -134,6 +137,7 @@ def validate(body: dict[str, Any]) -> list[Turn]:
             turns.append(Turn(role, blocks, i))
     _check_tool_pairing(turns)
     _check_tools(body)
+    anthropic_rules.check(body, invalid)
     return turns
 
 
@@ -249,8 +253,12 @@ def _content(body: dict[str, Any], turns: list[Turn]) -> tuple[list[dict[str, An
     decided = decide(prompt, offered, wanted, tool_output, body["max_tokens"])
     blocks: list[dict[str, Any]] = []
     if (body.get("thinking") or {}).get("type") in ("enabled", "adaptive"):
-        blocks.append({"type": "thinking", "thinking": f"The user wrote: {prompt}",
-                       "signature": new_id("EqQBCkgIARABGAIiQ", 40)})
+        thought = f"The user wrote: {prompt}"
+        blocks.append({"type": "thinking", "thinking": thought,
+                       "signature": anthropic_rules.signature_for(thought)})
+        if "redact" in prompt:  # the safety system encrypts some reasoning
+            blocks.append({"type": "redacted_thinking",
+                           "data": anthropic_rules.redacted_data_for(prompt)})
     if decided.tool_name is None:
         blocks.append({"type": "text", "text": decided.text})
         return blocks, "max_tokens" if decided.truncated else "end_turn"
@@ -304,6 +312,8 @@ def _block_stream(block: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str,
         pieces = ["", *json_pieces(block["input"])]
         return (dict(block, input={}),
                 [{"type": "input_json_delta", "partial_json": p} for p in pieces])
+    if block["type"] == "redacted_thinking":
+        return dict(block), []
     if block["type"] == "thinking":
         thoughts = [{"type": "thinking_delta", "thinking": p}
                     for p in text_pieces(block["thinking"])]

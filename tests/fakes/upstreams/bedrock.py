@@ -150,12 +150,37 @@ def validate_converse(body: dict[str, Any]) -> None:
         if not isinstance(content, list) or not content:
             raise validation(f"The content field in the Message object at messages.{i} is empty. "
                              "Add a ContentBlock object to the content field and try again.")
+    _check_text_blocks(body, messages)
     _check_tool_blocks(body, messages)
     max_tokens = (body.get("inferenceConfig") or {}).get("maxTokens")
     if max_tokens is not None and (not isinstance(max_tokens, int) or max_tokens < 1):
         raise validation(f"1 validation error detected: Value '{max_tokens}' at "
                          "'inferenceConfig.maxTokens' failed to satisfy constraint: Member must "
                          "have value greater than or equal to 1")
+
+
+TOOL_USE_ID = re.compile(r"[a-zA-Z0-9_-]{1,64}")
+
+
+def _check_text_blocks(body: dict[str, Any], messages: list[dict[str, Any]]) -> None:
+    """Blank (empty or whitespace-only) text is refused in messages and system; toolUseIds
+    follow `[a-zA-Z0-9_-]{1,64}` (Converse API reference, ToolUseBlock)."""
+    for j, block in enumerate(body.get("system") or []):
+        if isinstance(block, dict) and "text" in block and not str(block["text"]).strip():
+            raise validation(f"The text field in the SystemContentBlock object at system.{j} is "
+                             "blank. Add text to the text field, and try again.")
+    for i, msg in enumerate(messages):
+        for j, block in enumerate(msg["content"]):
+            if isinstance(block, dict) and "text" in block and not str(block["text"]).strip():
+                raise validation(f"The text field in the ContentBlock object at messages.{i}."
+                                 f"content.{j} is blank. Add text to the text field, and try "
+                                 "again.")
+            use = block.get("toolUse") if isinstance(block, dict) else None
+            if isinstance(use, dict) and not TOOL_USE_ID.fullmatch(str(use.get("toolUseId"))):
+                raise validation(f"1 validation error detected: Value '{use.get('toolUseId')}' "
+                                 f"at 'messages.{i + 1}.member.content.{j + 1}.member.toolUse."
+                                 "toolUseId' failed to satisfy constraint: Member must satisfy "
+                                 "regular expression pattern: [a-zA-Z0-9_-]+")
 
 
 def _blocks(msg: dict[str, Any], kind: str) -> list[dict[str, Any]]:

@@ -194,6 +194,11 @@ def validate_generate(body: Mapping[str, Any], extra_fields: frozenset[str] = fr
                           "not be empty.\n")
         if content.get("role") not in (None, "", "user", "model"):
             raise invalid("Please use a valid role: user, model.")
+        for j, part in enumerate(_list(content, "parts")):
+            if isinstance(part, Mapping) and set(part) <= {"text", "thought", "thoughtSignature"} \
+                    and not part.get("text"):
+                raise invalid(f"* GenerateContentRequest.contents[{i}].parts[{j}].data: required "
+                              "oneof field 'data' must have one initialized field\n")
     system = field(body, "systemInstruction")
     if isinstance(system, Mapping) and system.get("role") not in (None, "", "user"):
         raise invalid("Please use a valid role for system_instruction: user.")

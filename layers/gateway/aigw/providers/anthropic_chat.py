@@ -8,7 +8,12 @@ Request (OpenAI -> Anthropic):
   the same role are merged, so roles alternate as Anthropic requires; a `tool` message is a
   `tool_result` block in a user turn, and inside a user turn the `tool_result` blocks come first.
 - assistant `tool_calls` -> `tool_use` blocks (`arguments` parsed as JSON); ids are kept, with
-  characters outside Anthropic's `[a-zA-Z0-9_-]` replaced by `_` on both sides, so pairs stay.
+  characters outside Anthropic's `[a-zA-Z0-9_-]` replaced by `_` on both sides, so pairs stay,
+  and an id an earlier turn already used renamed (`openai_request.ToolIds`): Anthropic
+  requires unique `tool_use` ids.
+- Blank (empty or whitespace-only) text parts and system messages are left out, and a final
+  assistant turn loses its trailing whitespace: Anthropic refuses both (see the README's
+  constraint list).
 - `tools` (functions only) -> `{name, description, input_schema, strict?}`; `tool_choice`
   auto/none/required/named -> auto/none/any/tool; `parallel_tool_calls: false` ->
   `disable_parallel_tool_use: true`. `tool_choice` is only sent with `tools`.
@@ -37,7 +42,6 @@ keeps as an extra; redacted thinking is dropped.
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 from aigw.errors import InvalidRequest
@@ -52,6 +56,7 @@ from aigw.providers.compat_shapes import (
     stop_sequences,
     text_only,
 )
+from aigw.providers.openai_request import ToolIds, blank
 from aigw.providers.spec import UpstreamCall
 
 MESSAGES_PATH = "/v1/messages"
@@ -66,14 +71,7 @@ TOOL_CHOICES: dict[str, str] = {"auto": "auto", "none": "none", "required": "any
 ROLES: dict[str, str] = {"user": "user", "tool": "user", "assistant": "assistant"}
 SYSTEM_ROLES = frozenset({"system", "developer"})
 
-_TOOL_ID_UNSAFE = re.compile(r"[^a-zA-Z0-9_-]")
-
 Block = dict[str, Any]
-
-
-def tool_id(raw: Any) -> str:
-    """A tool-call id Anthropic accepts, the same for a call and its result."""
-    return _TOOL_ID_UNSAFE.sub("_", str(raw))
 
 
 def _image(url: Any, where: str) -> Block:
@@ -108,7 +106,7 @@ def _user_blocks(content: Any, where: str) -> list[Block]:
         at = f"{where}.content[{j}]"
         kind = part.get("type")
         if kind == "text":
-            if part.get("text"):
+            if not blank(part.get("text")):
                 blocks.append({"type": "text", "text": part["text"]})
         elif kind == "image_url":
             image = part.get("image_url")
@@ -121,11 +119,11 @@ def _user_blocks(content: Any, where: str) -> list[Block]:
     return blocks
 
 
-def _assistant_blocks(msg: dict[str, Any], where: str) -> list[Block]:
+def _assistant_blocks(msg: dict[str, Any], where: str, ids: ToolIds) -> list[Block]:
     content = msg.get("content")
     blocks: list[Block] = []
     if isinstance(content, str):
-        if content:
+        if not blank(content):
             blocks.append({"type": "text", "text": content})
     elif isinstance(content, list):
         for j, part in enumerate(content):
@@ -133,7 +131,7 @@ def _assistant_blocks(msg: dict[str, Any], where: str) -> list[Block]:
                 raise InvalidRequest(f"{where}.content[{j}]: assistant content must be text",
                                      param=f"{where}.content")
             text = part.get("text") or part.get("refusal")
-            if text:
+            if not blank(text):
                 blocks.append({"type": "text", "text": text})
     for k, call in enumerate(msg.get("tool_calls") or []):
         at = f"{where}.tool_calls[{k}]"
@@ -150,15 +148,15 @@ def _assistant_blocks(msg: dict[str, Any], where: str) -> list[Block]:
         if not isinstance(arguments, dict):
             raise InvalidRequest(f"{at}.function.arguments must be a JSON object",
                                  param=f"{at}.function.arguments")
-        blocks.append({"type": "tool_use", "id": tool_id(call.get("id", "")),
+        blocks.append({"type": "tool_use", "id": ids.call(call.get("id", "")),
                        "name": function["name"], "input": arguments})
     return blocks
 
 
-def _tool_result(msg: dict[str, Any], where: str) -> list[Block]:
+def _tool_result(msg: dict[str, Any], where: str, ids: ToolIds) -> list[Block]:
     if not msg.get("tool_call_id"):
         raise InvalidRequest(f"{where}.tool_call_id is required", param=f"{where}.tool_call_id")
-    return [{"type": "tool_result", "tool_use_id": tool_id(msg["tool_call_id"]),
+    return [{"type": "tool_result", "tool_use_id": ids.result(msg["tool_call_id"]),
              "content": text_only(msg.get("content") or "", where)}]
 
 
@@ -174,12 +172,13 @@ def convert_messages(messages: Any) -> tuple[list[Block], list[dict[str, Any]]]:
         raise InvalidRequest("messages must be a non-empty list", param="messages")
     system: list[Block] = []
     turns: list[dict[str, Any]] = []
+    ids = ToolIds(limit=128)
     for i, msg in enumerate(messages):
         where = f"messages[{i}]"
         role = msg.get("role") if isinstance(msg, dict) else None
         if role in SYSTEM_ROLES:
             text = text_only(msg.get("content") or "", where)
-            if text:
+            if not blank(text):
                 system.append({"type": "text", "text": text})
             continue
         if role not in ROLES:
@@ -187,9 +186,9 @@ def convert_messages(messages: Any) -> tuple[list[Block], list[dict[str, Any]]]:
         if role == "user":
             blocks = _user_blocks(msg.get("content"), where)
         elif role == "tool":
-            blocks = _tool_result(msg, where)
+            blocks = _tool_result(msg, where, ids)
         else:
-            blocks = _assistant_blocks(msg, where)
+            blocks = _assistant_blocks(msg, where, ids)
         if not blocks:
             continue
         if turns and turns[-1]["role"] == ROLES[role]:
@@ -202,7 +201,15 @@ def convert_messages(messages: Any) -> tuple[list[Block], list[dict[str, Any]]]:
     for turn in turns:
         if turn["role"] == "user":
             turn["content"] = _tool_results_first(turn["content"])
+    _no_trailing_whitespace(turns)
     return system, turns
+
+
+def _no_trailing_whitespace(turns: list[dict[str, Any]]) -> None:
+    """A final assistant turn (a prefill) may not end with whitespace: Anthropic refuses it."""
+    last = turns[-1]
+    if last["role"] == "assistant" and last["content"][-1]["type"] == "text":
+        last["content"][-1] = {**last["content"][-1], "text": last["content"][-1]["text"].rstrip()}
 
 
 def convert_tools(body: dict[str, Any]) -> list[Block] | None:
@@ -281,6 +288,23 @@ def _limits(body: dict[str, Any]) -> tuple[int, Block | None]:
     return requested, {"type": "enabled", "budget_tokens": budget}
 
 
+def _check_thinking(out: dict[str, Any]) -> None:
+    """What Anthropic refuses with thinking on; a faithful translation cannot drop the client's
+    setting, so the client hears it from the gateway, naming the parameter."""
+    if out["thinking"].get("type") != "enabled":
+        return
+    if out.get("temperature") not in (None, 1):
+        raise InvalidRequest("anthropic accepts only temperature 1 (or none) with "
+                             "reasoning_effort", param="temperature")
+    if out.get("top_p") is not None and out["top_p"] < 0.95:
+        raise InvalidRequest("anthropic accepts top_p between 0.95 and 1 with reasoning_effort",
+                             param="top_p")
+    if (out.get("tool_choice") or {}).get("type") in ("any", "tool"):
+        raise InvalidRequest("anthropic cannot force a tool call (tool_choice required or "
+                             "named) while thinking; use tool_choice auto or drop "
+                             "reasoning_effort", param="tool_choice")
+
+
 def build_request(body: dict[str, Any], model: str) -> UpstreamCall:
     reject_unsupported_choices(body, "anthropic")
     system, turns = convert_messages(body.get("messages"))
@@ -312,6 +336,7 @@ def build_request(body: dict[str, Any], model: str) -> UpstreamCall:
         out["output_config"] = output_config
     if thinking:
         out["thinking"] = thinking
+        _check_thinking(out)
     stream = bool(body.get("stream"))
     if stream:
         out["stream"] = True

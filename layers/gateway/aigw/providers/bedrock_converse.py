@@ -7,7 +7,9 @@ Request mapping (where the formats differ, the choice made):
     system, developer      -> system: [{text}] (every such message, in order)
     user                   -> role "user"; text and image blocks
     assistant              -> role "assistant"; text + one toolUse {toolUseId, name, input} per
-                              tool call (the OpenAI id is the toolUseId, so pairing survives)
+                              tool call (the OpenAI id is the toolUseId, so pairing survives;
+                              outside `[a-zA-Z0-9_-]{1,64}` or repeated: `ToolIds`)
+    blank text             -> left out (empty or whitespace-only text blocks are refused)
     tool                   -> a toolResult {toolUseId, content} block in a "user" turn; a JSON
                               object result is sent as {json}, anything else as {text}; all
                               results of one assistant turn share one turn, in call order.
@@ -50,6 +52,8 @@ from aigw.providers.compat_shapes import (
 )
 from aigw.providers.openai_request import (
     Message,
+    ToolIds,
+    blank,
     call_arguments,
     call_name,
     function_tools,
@@ -79,7 +83,7 @@ UNSUPPORTED_PENALTIES = ("presence_penalty", "frequency_penalty")
 def user_block(part: dict[str, Any], where: str) -> dict[str, Any] | None:
     kind = part.get("type")
     if kind == "text":
-        return {"text": part["text"]} if part.get("text") else None
+        return None if blank(part.get("text")) else {"text": part["text"]}
     if kind != "image_url":
         raise InvalidRequest(f"{where}: content part type '{kind}' is not supported for "
                              "Bedrock Converse", param=where)
@@ -95,30 +99,34 @@ def user_block(part: dict[str, Any], where: str) -> dict[str, Any] | None:
     return {"image": {"format": fmt, "source": {"bytes": inline[1]}}}
 
 
-def assistant_blocks(message: Message, where: str) -> list[dict[str, Any]]:
+def assistant_blocks(message: Message, where: str, ids: ToolIds) -> list[dict[str, Any]]:
     content = message.get("content")
     text = text_only(content, where) if content else ""
-    blocks: list[dict[str, Any]] = [{"text": text}] if text else []
+    blocks: list[dict[str, Any]] = [] if blank(text) else [{"text": text}]
     for j, call in enumerate(message.get("tool_calls") or []):
-        blocks.append({"toolUse": {"toolUseId": str(call.get("id")),
+        blocks.append({"toolUse": {"toolUseId": ids.call(call.get("id")),
                                    "name": (call.get("function") or {}).get("name", ""),
                                    "input": call_arguments(call, f"{where}.tool_calls[{j}]")}})
     return blocks
 
 
-def result_block(message: Message, where: str, calls: dict[str, tuple[str, int]]) -> dict[str, Any]:
+def result_block(message: Message, where: str, calls: dict[str, tuple[str, int]],
+                 ids: ToolIds) -> dict[str, Any]:
     call_name(message, where, calls)
     value, text = tool_result(message, where)
     content = [{"json": value}] if isinstance(value, dict) else [{"text": text}]
-    return {"toolResult": {"toolUseId": str(message.get("tool_call_id")), "content": content}}
+    return {"toolResult": {"toolUseId": ids.result(message.get("tool_call_id")),
+                           "content": content}}
 
 
 def conversation(messages: list[Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """(system blocks, messages)."""
+    """(system blocks, messages). Blank text blocks are left out (Converse refuses them), and
+    tool ids follow `ToolIds` (Converse: `[a-zA-Z0-9_-]{1,64}`)."""
+    ids = ToolIds(limit=64)
     return turns_of(messages, "content", "assistant", {
         "user": lambda m, where, calls: user_content(m, where, user_block),
-        "assistant": lambda m, where, calls: assistant_blocks(m, where),
-        "tool": lambda m, where, calls: [result_block(m, where, calls)]})
+        "assistant": lambda m, where, calls: assistant_blocks(m, where, ids),
+        "tool": lambda m, where, calls: [result_block(m, where, calls, ids)]})
 
 
 # ----------------------------------------------------------------- settings

@@ -43,6 +43,7 @@ from aigw.providers.compat_shapes import (
     stop_sequences,
     text_only,
 )
+from aigw.providers.openai_request import blank
 from aigw.providers.spec import UpstreamCall
 
 CHAT_PATH = "/v2/chat"
@@ -91,7 +92,7 @@ def _assistant(msg: dict[str, Any], where: str) -> dict[str, Any] | None:
     if isinstance(content, list):
         content = "".join(str(p.get("text") or p.get("refusal") or "") for p in content
                           if isinstance(p, dict))
-    if content:
+    if not blank(content):
         out["content"] = content
     calls = msg.get("tool_calls") or []
     for k, call in enumerate(calls):
@@ -120,7 +121,9 @@ def convert_messages(messages: Any) -> list[dict[str, Any]]:
         if role is None:
             raise InvalidRequest(f"{where}.role '{given}' is not supported", param=f"{where}.role")
         if role == "system":
-            out.append({"role": "system", "content": text_only(msg.get("content") or "", where)})
+            text = text_only(msg.get("content") or "", where)
+            if not blank(text):  # Cohere refuses a message without a token
+                out.append({"role": "system", "content": text})
         elif role == "user":
             out.append({"role": "user", "content": _user_content(msg.get("content"), where)})
         elif role == "tool":

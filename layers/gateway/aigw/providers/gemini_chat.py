@@ -40,6 +40,7 @@ from aigw.errors import InvalidRequest
 from aigw.providers import gemini_stream
 from aigw.providers.compat_shapes import data_url, max_tokens, stop_sequences, text_only
 from aigw.providers.openai_request import (
+    blank,
     call_arguments,
     call_name,
     function_tools,
@@ -187,7 +188,7 @@ def user_part(part: dict[str, Any], where: str) -> dict[str, Any] | None:
     """One OpenAI content part as a Gemini part; None for empty text (Gemini refuses it)."""
     kind = part.get("type")
     if kind == "text":
-        return {"text": part["text"]} if part.get("text") else None
+        return None if blank(part.get("text")) else {"text": part["text"]}
     if kind == "image_url":
         url = image_url(part)
         inline = data_url(url)
@@ -218,7 +219,7 @@ def model_parts(message: dict[str, Any], where: str,
     thought signature, so the stand-in goes there alone."""
     content = message.get("content")
     text = text_only(content, where) if content else ""
-    parts: list[dict[str, Any]] = [{"text": text}] if text else []
+    parts: list[dict[str, Any]] = [] if blank(text) else [{"text": text}]
     for j, call in enumerate(message.get("tool_calls") or []):
         part: dict[str, Any] = {"functionCall": {
             "name": (call.get("function") or {}).get("name", ""),

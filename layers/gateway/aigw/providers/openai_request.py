@@ -7,14 +7,68 @@ alternating turns. Translations turn these into their own blocks.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from aigw.errors import InvalidRequest
 from aigw.providers.compat_shapes import text_only
 
 Message = dict[str, Any]
+
+_TOOL_ID_UNSAFE = re.compile(r"[^a-zA-Z0-9_-]")
+
+
+def blank(text: Any) -> bool:
+    """Text that Anthropic and Bedrock refuse as a content block (empty or whitespace only);
+    it carries nothing, so translations leave such blocks out."""
+    return not isinstance(text, str) or not text.strip()
+
+
+@dataclass
+class ToolIds:
+    """Client tool-call ids as a provider's `tool_use` / `toolUse` ids, call and result alike.
+
+    Anthropic and Bedrock take ids of `[a-zA-Z0-9_-]` only (Bedrock: at most 64), and Anthropic
+    requires every `tool_use` id in a conversation to be unique. OpenAI-compatible servers often
+    number calls per answer (`call_0` in every turn), so an id seen in an earlier assistant turn
+    gets a suffix (`call_0_2`), and the tool messages that answer that turn use the same one:
+    results pair with the calls of the turn just before them, as every API pairs them.
+    Characters outside the grammar become `_`; an id over `limit` is shortened to its head plus
+    a digest of the whole. Deterministic for a given history: the same request translates the
+    same way every time (the ids are the client's, not synthesised ones).
+    """
+
+    limit: int = 64
+    used: set[str] = field(default_factory=set)
+    #: Client id -> provider id, for the latest assistant turn that used it.
+    current: dict[str, str] = field(default_factory=dict)
+
+    def clean(self, raw: Any) -> str:
+        safe = _TOOL_ID_UNSAFE.sub("_", str(raw)) or "call"
+        if len(safe) > self.limit:
+            digest = hashlib.sha256(str(raw).encode()).hexdigest()[:16]
+            safe = f"{safe[:self.limit - 17]}_{digest}"
+        return safe
+
+    def call(self, raw: Any) -> str:
+        """The id for a call in an assistant turn (unique over the conversation)."""
+        base = candidate = self.clean(raw)
+        n = 1
+        while candidate in self.used:
+            n += 1
+            suffix = f"_{n}"
+            candidate = base[:self.limit - len(suffix)] + suffix
+        self.used.add(candidate)
+        self.current[str(raw)] = candidate
+        return candidate
+
+    def result(self, raw: Any) -> str:
+        """The id a tool message's result refers to: its call's, as `call` renamed it."""
+        return self.current.get(str(raw)) or self.clean(raw)
 
 
 
@@ -154,7 +208,7 @@ def turns_of(messages: list[Any], key: str, assistant_role: str,
         where, role = f"messages[{i}]", m.get("role")
         if role in ("system", "developer"):
             text = text_only(m.get("content") or "", where)
-            system += [{"text": text}] if text else []
+            system += [] if blank(text) else [{"text": text}]
         elif role in blocks:
             turn_role = assistant_role if role == "assistant" else "user"
             new = blocks[role](m, where, calls)
