@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from aigw_local.dispatch import Dispatcher
 from aigw_local.functions import load_function_module
+from aigw_local.ingest_worker import LocalIngest
 from aigw_local.moto_server import MotoServer, create_tables, start_moto
 from aigw_local.template import (
     load_template,
@@ -70,6 +71,8 @@ def main() -> None:
 
     generated = not os.environ.get("AIGW_ADMIN_TOKEN")
     stack = start_local_stack()
+    # What the CloudWatch Logs subscription does deployed: records are stored as they are emitted.
+    LocalIngest().start()
     host = os.environ.get("AIGW_HOST", "127.0.0.1")
     port = int(os.environ.get("AIGW_PORT", "8787"))
     print(f"aigw local: http://{host}:{port}  (moto at {stack.moto.endpoint})", flush=True)

@@ -46,6 +46,8 @@ class Settings:
     # The public base URL handed out by `GET /gateways/{id}/url/{provider}` (the stack's API URL
     # when deployed); None means "this request's own scheme and host", validated.
     public_base_url: str | None = None
+    # Stored request logs expire (DynamoDB TTL) this many days after the request.
+    log_retention_days: int = 30
 
     def upstream_override(self, slug: str) -> str | None:
         """`AIGW_UPSTREAM_<SLUG>` replaces a provider's base URL (tests point it at fakes)."""
@@ -78,6 +80,7 @@ def settings_from_env(env: dict[str, str] | os._Environ[str] | None = None) -> S
         universal_max_steps=int(e.get("AIGW_UNIVERSAL_MAX_STEPS", "10")),
         public_base_url=(e.get("AIGW_PUBLIC_BASE_URL") or "").rstrip("/") or None,
         upstream_overrides={k[len(prefix):]: v for k, v in e.items() if k.startswith(prefix) and v},
+        log_retention_days=int(e.get("AIGW_LOG_RETENTION_DAYS") or "30"),
     )
 
 

@@ -27,6 +27,14 @@ def time_sortable_id() -> str:
         if value <= _last_id:
             value = _last_id + 1
         _last_id = value
+    return _encode(value)
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+def _encode(value: int) -> str:
     out = []
     for _ in range(26):
         out.append(_CROCKFORD[value & 31])
@@ -34,5 +42,11 @@ def time_sortable_id() -> str:
     return "".join(reversed(out))
 
 
-def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+def id_floor(ms: int) -> str:
+    """The smallest time-sortable id of millisecond `ms` (ids of that ms sort at or after it)."""
+    return _encode(max(ms, 0) << 80)
+
+
+def id_ceiling(ms: int) -> str:
+    """The largest time-sortable id of millisecond `ms`."""
+    return _encode((max(ms, 0) << 80) | ((1 << 80) - 1))

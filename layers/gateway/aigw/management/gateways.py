@@ -19,6 +19,7 @@ from aigw.management.gateway_schema import (
 )
 from aigw.management.paging import page_params
 from aigw.stores.config_store import config_store
+from aigw.stores.log_store import LogStore, partition
 from aigw.stores.provider_keys import delete_gateway_keys
 from aigw.validation import parse_json_object, validate
 
@@ -74,8 +75,10 @@ async def update_gateway(request: Request, account_id: str, gateway_id: str) -> 
 async def delete_gateway(request: Request, account_id: str, gateway_id: str) -> dict[str, Any]:
     authorize(request, account_id, "edit")
     deleted = config_store().gateways.delete(account_id, gateway_id)
-    # Its stored provider keys go with it: a re-created gateway of that id starts clean.
+    # Its stored provider keys and logs go with it: a re-created gateway of that id starts
+    # clean (its logs live under the old generation's partition, unreachable from now on).
     delete_gateway_keys(account_id, gateway_id)
+    LogStore().delete_partition(partition(account_id, deleted))
     return ok(deleted)
 
 

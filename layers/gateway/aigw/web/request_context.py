@@ -2,7 +2,8 @@
 
 Every answer — success, upstream error, gateway error, unknown route — gets `cf-aig-log-id` (a
 time-sortable id) and `cf-aig-event-id` (the client's, else the log id), and exactly one log
-record, emitted after the last body chunk has been handed to the server.
+record, emitted after the last body chunk has been handed to the server. The heads of both
+bodies, the time to the first body byte and the user agent are taken here, for every surface.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 from aigw.ids import now_iso, time_sortable_id
-from aigw.logs import LogRecord, emit
+from aigw.logs import BodyCapture, LogRecord, emit
 
 ASGIApp = Callable[[dict[str, Any], Any, Any], Awaitable[None]]
 STATE_KEY = "aigw_log"
@@ -31,13 +32,28 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
-        event_id = None
+        event_id = user_agent = None
+        payload = True
         for name, value in scope.get("headers", ()):
             if name == b"cf-aig-event-id":
                 event_id = value.decode("latin-1")[:256]
+            elif name == b"user-agent":
+                user_agent = value.decode("latin-1")[:512]
+            elif name == b"cf-aig-collect-log-payload":
+                payload = value.strip().lower() != b"false"
         record = LogRecord(id=time_sortable_id(), created_at=now_iso(), path=scope.get("path"),
-                           method=scope.get("method"), event_id=event_id)
+                           method=scope.get("method"), event_id=event_id, user_agent=user_agent)
         scope.setdefault("state", {})[STATE_KEY] = record
+        # Bodies are only captured when the record may keep them (cf-aig-collect-log-payload).
+        request_body = record.request_body = BodyCapture() if payload else None
+        response_body = record.response_body = BodyCapture() if payload else None
+
+        async def receive_captured() -> dict[str, Any]:
+            message = await receive()
+            if message["type"] == "http.request" and request_body is not None:
+                request_body.add(message.get("body", b""))
+            return message
+
         extra = [(b"cf-aig-log-id", record.id.encode()),
                  (b"cf-aig-event-id", (event_id or record.id).encode("latin-1"))]
         emitted = False
@@ -52,13 +68,19 @@ class RequestContextMiddleware:
                         record.response_content_type = value.decode("latin-1")
                 step = [] if record.step is None else [(b"cf-aig-step", str(record.step).encode())]
                 message["headers"] = [*message.get("headers", ()), *extra, *step]
+            elif message["type"] == "http.response.body":
+                chunk = message.get("body", b"")
+                if chunk and record.time_to_first_byte is None:
+                    record.time_to_first_byte = int((time.perf_counter() - started) * 1000)
+                if response_body is not None:
+                    response_body.add(chunk)
             await send(message)
             if message["type"] == "http.response.body" and not message.get("more_body"):
                 emitted = True
                 _finish(record, started)
 
         try:
-            await self.app(scope, receive, send_with_ids)
+            await self.app(scope, receive_captured if payload else receive, send_with_ids)
         except BaseException:
             record.success = False  # the app failed mid-response
             raise
