@@ -5,7 +5,14 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from aigw import tokens
-from aigw.management import analytics, custom_providers, gateways, logs, provider_configs
+from aigw.management import (
+    analytics,
+    custom_providers,
+    dynamic_routes,
+    gateways,
+    logs,
+    provider_configs,
+)
 from aigw.management import tokens as token_routes
 from aigw.management.auth import register_token_verifier
 from aigw.web.errors import install_error_handlers
@@ -21,4 +28,5 @@ def create_app() -> FastAPI:
     app.include_router(custom_providers.router)
     app.include_router(logs.router)
     app.include_router(analytics.router)
+    app.include_router(dynamic_routes.router)
     return app

@@ -21,6 +21,7 @@ from aigw.management.paging import page_params
 from aigw.stores.config_store import config_store
 from aigw.stores.log_store import LogStore, partition
 from aigw.stores.provider_keys import delete_gateway_keys
+from aigw.stores.route_store import route_store
 from aigw.validation import parse_json_object, validate
 
 router = APIRouter(prefix="/client/v4/accounts/{account_id}/ai-gateway")
@@ -75,9 +76,10 @@ async def update_gateway(request: Request, account_id: str, gateway_id: str) -> 
 async def delete_gateway(request: Request, account_id: str, gateway_id: str) -> dict[str, Any]:
     authorize(request, account_id, "edit")
     deleted = config_store().gateways.delete(account_id, gateway_id)
-    # Its stored provider keys and logs go with it: a re-created gateway of that id starts
-    # clean (its logs live under the old generation's partition, unreachable from now on).
+    # Its stored provider keys, routes and logs go with it: a re-created gateway of that id
+    # starts clean (its logs live under the old generation's partition, unreachable from now on).
     delete_gateway_keys(account_id, gateway_id)
+    route_store().delete_gateway_routes(account_id, gateway_id)
     LogStore().delete_partition(partition(account_id, deleted))
     return ok(deleted)
 
