@@ -8,7 +8,8 @@ each naming the element id and the property or output, with the JSON path under 
 Rules: exactly one `start`; ids unique; every output points at an existing element; no cycles;
 every element reachable from `start`; every path from `start` meets a `model` before it reaches
 an `end` (a route that calls no model has nothing to answer with); `percentage` has 1..5 outputs
-named like `"25%"` that sum to 100; `rate` and `model` properties in range; providers known
+named like `"25%"` that sum to 100, or less plus an `else` output that takes the remainder
+(Cloudflare's JSON format; keys are unique, so 50/50 is `{"50%": .., "else": ..}`); `rate` and `model` properties in range; providers known
 (built-in slugs or the account's `custom-{slug}`); conditions parse.
 """
 
