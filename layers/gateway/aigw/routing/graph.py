@@ -9,8 +9,9 @@ Rules: exactly one `start`; ids unique; every output points at an existing eleme
 every element reachable from `start`; every path from `start` meets a `model` before it reaches
 an `end` (a route that calls no model has nothing to answer with); `percentage` has 1..5 outputs
 named like `"25%"` that sum to 100, or less plus an `else` output that takes the remainder
-(Cloudflare's JSON format; keys are unique, so 50/50 is `{"50%": .., "else": ..}`); `rate` and `model` properties in range; providers known
-(built-in slugs or the account's `custom-{slug}`); conditions parse.
+(Cloudflare's JSON format; keys are unique, so 50/50 is `{"50%": .., "else": ..}`); `rate` and
+`model` properties in range; providers known (built-in slugs or the account's `custom-{slug}`);
+conditions parse.
 """
 
 from __future__ import annotations
@@ -37,7 +38,8 @@ MAX_SPLITS = 5
 ELSE = "else"
 MAX_WINDOW_S = 31 * 86400
 MAX_TIMEOUT_MS = 600_000
-MAX_RETRIES = 5
+#: Retries after the first attempt: 5 attempts in all, the gateway's limit (spec section 6).
+MAX_RETRIES = 4
 ID_MAX = 64
 
 
