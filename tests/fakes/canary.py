@@ -57,3 +57,52 @@ def closed_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+@dataclass
+class Blackhole:
+    """A loopback port where TCP connects hang (like a filtered port): a listener that never
+    accepts, whose accept queue is filled first, so the kernel drops further SYNs."""
+
+    port: int = 0
+    _sockets: list[socket.socket] = field(default_factory=list)
+
+    def start(self) -> Blackhole:
+        listener = socket.socket()
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(0)
+        self.port = int(listener.getsockname()[1])
+        self._sockets.append(listener)
+        for _ in range(4):
+            filler = socket.socket()
+            filler.setblocking(False)
+            try:
+                filler.connect(("127.0.0.1", self.port))
+            except BlockingIOError:
+                pass
+            self._sockets.append(filler)
+        return self
+
+    def stop(self) -> None:
+        for s in self._sockets:
+            s.close()
+
+
+def raw_http_server(response: bytes) -> tuple[int, threading.Event]:
+    """A one-shot HTTP server that answers `response` bytes verbatim (for header bytes no
+    framework would write); returns its port and an event set once it answered."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(4)
+    done = threading.Event()
+
+    def serve() -> None:
+        conn, _ = listener.accept()
+        with conn:
+            conn.recv(65536)
+            conn.sendall(response)
+            done.set()
+        listener.close()
+
+    threading.Thread(target=serve, daemon=True).start()
+    return int(listener.getsockname()[1]), done

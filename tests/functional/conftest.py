@@ -72,6 +72,13 @@ def inference(local_stack: object) -> Iterator[TestClient]:
         yield client
 
 
+@pytest.fixture
+def compat(local_stack: object) -> Iterator[TestClient]:
+    """The compat app in-process, one event loop for the whole test."""
+    with TestClient(load_function_module("compat").app, raise_server_exceptions=False) as client:
+        yield client
+
+
 @pytest.fixture(scope="session")
 def served_inference(local_stack: object) -> Iterator[str]:
     """The inference app under uvicorn, as the Lambda Web Adapter runs it; yields its base URL.

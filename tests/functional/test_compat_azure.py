@@ -7,7 +7,6 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from aigw_local.functions import load_function_module
 from tests.fakes.credentials import AZURE_OPENAI_KEY
 from tests.fakes.upstreams import azure_openai
 
@@ -22,12 +21,6 @@ def azure(gateway_env, management, account, admin_headers) -> Iterator[azure_ope
     with azure_openai.create(deployments={"gpt-4o"}) as fake:
         gateway_env.upstream(fake)
         yield fake
-
-
-@pytest.fixture
-def compat(local_stack) -> Iterator[TestClient]:
-    with TestClient(load_function_module("compat").app, raise_server_exceptions=False) as c:
-        yield c
 
 
 def chat(compat: TestClient, account: str, model: str):  # noqa: ANN201

@@ -144,8 +144,9 @@ SECRET_SHAPES = [
     ("bedrock bad region", "aws-bedrock",
      json.dumps({**BEDROCK, "secretAccessKey": CANARY, "region": "us-east-1\nx"}),
      [["secret", "region"]]),
+    # The secret's own key names are secret material too: the answer does not repeat them.
     ("bedrock unknown field", "aws-bedrock",
-     json.dumps({**BEDROCK, "secretKey": CANARY}), [["secret", "secretKey"]]),
+     json.dumps({**BEDROCK, "secretKeyCANARY": CANARY}), [["secret"]]),
     ("bedrock token not a string", "aws-bedrock",
      json.dumps({**BEDROCK, "secretAccessKey": CANARY, "sessionToken": 5}),
      [["secret", "sessionToken"]]),

@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 from aigw.config import Settings
 from aigw.errors import AuthenticationFailed, InvalidRequest
+from aigw.forwarding import unsendable_value
 from aigw.providers.spec import AuthScheme, Provider, Target
 from aigw.stores.provider_keys import get_provider_key, has_alias
 
@@ -93,6 +94,11 @@ async def attach(provider: Provider, use: CredentialUse, secret: str | None, tar
         return out
     if auth.kind == "header":
         assert secret is not None
+        if unsendable_value(secret):
+            # Stored before stores refused such keys: say what to fix, never what it holds.
+            raise AuthenticationFailed(f"the stored key for provider '{provider.slug}' contains "
+                                       "control characters an HTTP header cannot carry; store "
+                                       "it again", code=2009)
         out[auth.header] = auth.prefix + secret
         return out
     if auth.kind == "google_token":

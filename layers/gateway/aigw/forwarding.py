@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 
 HOP_BY_HOP = frozenset({
@@ -40,6 +41,17 @@ def combined(headers: Iterable[tuple[str, str]]) -> dict[str, str]:
     return out
 
 
+#: Characters an HTTP field value cannot carry (RFC 9110 5.5: HTAB is the only control allowed).
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+#: An HTTP field name (RFC 9110 5.1: a token).
+HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,128}$")
+
+
+def unsendable_value(value: str) -> bool:
+    """Whether a header value has control characters (CR/LF would split the header)."""
+    return _CONTROL.search(value) is not None
+
+
 def request_headers(headers: Iterable[tuple[str, str]]) -> dict[str, str]:
     """Client headers to forward: not hop-by-hop (including those the client's `Connection`
     header names, RFC 9110 7.6.1), not the gateway's own (`cf-aig-*`); repeated ones keep
@@ -61,3 +73,14 @@ def response_headers(
         headers: Mapping[str, str] | Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
     items = headers.items() if isinstance(headers, Mapping) else headers
     return [(k, v) for k, v in items if k.lower() not in RESPONSE_DROP]
+
+
+def header_bytes(value: str) -> bytes | None:
+    """A response header value as the bytes to send, or None when HTTP cannot carry it.
+
+    aiohttp decodes upstream header bytes as UTF-8 (undecodable bytes kept as surrogates), so
+    encoding back the same way reproduces the upstream's bytes exactly, including values outside
+    Latin-1. Values with CR, LF or NUL are dropped rather than sent.
+    """
+    raw = value.encode("utf-8", "surrogateescape")
+    return None if any(b in raw for b in b"\r\n\x00") else raw

@@ -6,7 +6,6 @@ parse route -> load gateway (warm cache) -> authenticate -> provider + target (h
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncGenerator
 from contextlib import aclosing
 from dataclasses import dataclass
@@ -15,8 +14,9 @@ from starlette.responses import StreamingResponse
 
 from aigw.config import get_settings
 from aigw.credentials import attach, resolve_credential
-from aigw.forwarding import request_headers, response_headers
+from aigw.forwarding import header_bytes, request_headers, response_headers
 from aigw.gateways import load_gateway
+from aigw.json_input import parse_json
 from aigw.logs import LogRecord
 from aigw.providers.registry import (
     CustomLookup,
@@ -86,9 +86,10 @@ def relayed(resp: UpstreamResponse, body: AsyncGenerator[bytes, None],
     """The upstream's status and headers around `body`, plus `extra` headers."""
     response = StreamingResponse(body, status_code=resp.status)
     # Raw pairs, not a dict: a header the upstream repeats (`set-cookie`) keeps every value.
-    response.raw_headers = [(k.lower().encode("latin-1"), v.encode("latin-1"))
-                            for k, v in [*response_headers(resp.headers.items()),
-                                         *(extra or {}).items()]]
+    pairs = [*response_headers(resp.headers.items()), *(extra or {}).items()]
+    response.raw_headers = [(name, value) for name, value in
+                            ((k.lower().encode("latin-1", "replace"), header_bytes(v))
+                             for k, v in pairs) if value is not None]
     return response
 
 
@@ -97,7 +98,7 @@ def model_in(body: bytes, content_type: str | None) -> str | None:
     if "json" not in (content_type or "") or len(body) > 256 << 10 or b'"model"' not in body:
         return None
     try:
-        model = json.loads(body).get("model")
+        model = parse_json(body).get("model")
     except (ValueError, AttributeError):
         return None
     return model if isinstance(model, str) else None

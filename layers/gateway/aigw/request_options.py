@@ -6,12 +6,12 @@ module only reads headers; `effective_retry` merges them with the gateway.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from aigw.errors import InvalidRequest
+from aigw.json_input import parse_json
 
 Backoff = Literal["constant", "linear", "exponential"]
 BACKOFFS = ("constant", "linear", "exponential")
@@ -75,7 +75,7 @@ def _metadata(raw: str | None) -> dict[str, str | int | float | bool]:
     if not raw:
         return {}
     try:
-        data = json.loads(raw)
+        data = parse_json(raw)
     except ValueError as e:
         raise InvalidRequest("cf-aig-metadata must be a JSON object", code=2008) from e
     if not isinstance(data, dict):
@@ -96,7 +96,7 @@ def _custom_cost(raw: str | None) -> dict[str, float] | None:
     allowed = {"per_token_in", "per_token_out", "per_cache_read_token", "per_cache_write_token",
                "total_cost"}
     try:
-        data: Any = json.loads(raw)
+        data: Any = parse_json(raw)
     except ValueError as e:
         raise InvalidRequest("cf-aig-custom-cost must be a JSON object", code=2008) from e
     if (not isinstance(data, dict) or not data or set(data) - allowed

@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from aigw.errors import UpstreamStreamError
+from aigw.json_input import parse_json
 from aigw.providers.spec import StreamEvent
 
 
@@ -58,7 +59,7 @@ def _parse_data(data: bytes) -> dict[str, Any] | None:
     if data.strip() == b"[DONE]":
         return None
     try:
-        value = json.loads(data)
+        value = parse_json(data)
     except ValueError as e:
         raise UpstreamStreamError("the upstream sent a malformed stream event") from e
     return value if isinstance(value, dict) else {"value": value}

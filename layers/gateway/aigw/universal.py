@@ -12,12 +12,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from starlette.responses import Response
 
+from aigw.config import get_settings
 from aigw.errors import GatewayError, InvalidRequest
-from aigw.forwarding import combined
+from aigw.forwarding import HEADER_NAME, combined, unsendable_value
 from aigw.gateways import load_gateway
+from aigw.json_input import parse_json
 from aigw.logs import LogRecord
 from aigw.pipeline import Incoming, passthrough
 from aigw.validation import problems_from
@@ -35,16 +37,37 @@ class Step(BaseModel):
     query: Any = None
     config: dict[str, int | str] = {}
 
+    @field_validator("headers")
+    @classmethod
+    def _sendable_headers(cls, headers: dict[str, str]) -> dict[str, str]:
+        for name, value in headers.items():
+            if not HEADER_NAME.fullmatch(name):
+                raise ValueError("header names must be HTTP tokens")
+            if unsendable_value(value):
+                raise ValueError(f"header '{name}' has line breaks or control characters")
+        return headers
+
+    @field_validator("endpoint")
+    @classmethod
+    def _plain_endpoint(cls, endpoint: str) -> str:
+        if unsendable_value(endpoint) or " " in endpoint:
+            raise ValueError("must be a path without spaces or control characters")
+        return endpoint
+
 
 def parse_steps(raw: bytes) -> list[Step]:
     try:
-        data = json.loads(raw)
+        data = parse_json(raw)
     except ValueError as e:
         raise InvalidRequest("the universal endpoint takes a JSON array of steps") from e
     if isinstance(data, dict):
         data = [data]
     if not isinstance(data, list) or not data:
         raise InvalidRequest("the universal endpoint takes a non-empty JSON array of steps")
+    most = get_settings().universal_max_steps
+    if len(data) > most:
+        # Each step can be an upstream call: one request must not fan out without bound.
+        raise InvalidRequest(f"the universal endpoint takes at most {most} steps")
     steps = []
     from pydantic import ValidationError
 

@@ -12,7 +12,6 @@ the gateway's own errors.
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import AsyncGenerator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -20,6 +19,7 @@ from urllib.parse import urlsplit
 
 from aigw.config import get_settings
 from aigw.errors import InvalidRequest, UpstreamError, UpstreamTimeout
+from aigw.json_input import parse_json
 from aigw.request_options import RetryPolicy
 
 if TYPE_CHECKING:
@@ -175,6 +175,6 @@ async def read_body(resp: UpstreamResponse) -> bytes:
 async def read_json(resp: UpstreamResponse) -> Any:
     raw = await read_body(resp)
     try:
-        return json.loads(raw)
+        return parse_json(raw)
     except ValueError as e:
         raise UpstreamError("the upstream answered with a body that is not JSON") from e

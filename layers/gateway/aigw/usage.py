@@ -7,12 +7,12 @@ whole body for JSON (bounded), the unfinished last line for SSE.
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncGenerator
 from contextlib import aclosing
 from typing import Any
 
 from aigw.costs import estimate_cost, price_of
+from aigw.json_input import parse_json
 from aigw.logs import LogRecord
 
 MAX_JSON_BODY = 1 << 20
@@ -30,7 +30,7 @@ def record_usage(log: LogRecord, usage: Any, custom: dict[str, float] | None) ->
 
 def usage_in_json(body: bytes) -> Any:
     try:
-        data = json.loads(body)
+        data = parse_json(body)
     except ValueError:
         return None
     return data.get("usage") if isinstance(data, dict) else None

@@ -6,12 +6,12 @@ integer); this module only translates their complaints into the Cloudflare error
 
 from __future__ import annotations
 
-import json
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
 from aigw.errors import FieldProblem, validation_failed
+from aigw.json_input import parse_json
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -20,7 +20,7 @@ def parse_json_object(raw: bytes) -> dict[str, Any]:
     if not raw.strip():
         raise validation_failed([FieldProblem([], "request body is empty; expected a JSON object")])
     try:
-        data = json.loads(raw)
+        data = parse_json(raw)
     except (ValueError, UnicodeDecodeError) as e:
         raise validation_failed([FieldProblem([], f"malformed JSON body ({e})")]) from e
     if not isinstance(data, dict):

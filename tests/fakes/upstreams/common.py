@@ -226,7 +226,7 @@ async def json_object(request: Request) -> dict[str, Any] | None:
     """The request body as a JSON object, or None when it is not one."""
     try:
         body = json.loads(await request.body())
-    except ValueError:
+    except (ValueError, RecursionError):  # real APIs answer 400 to JSON nested too deep
         return None
     return body if isinstance(body, dict) else None
 

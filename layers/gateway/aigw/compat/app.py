@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from aigw.compat import routes
 from aigw.web import health
 from aigw.web.errors import install_error_handlers
+from aigw.web.failures import FailureMiddleware
 from aigw.web.request_context import RequestContextMiddleware
 
 
@@ -15,5 +16,6 @@ def create_app() -> FastAPI:
     install_error_handlers(app, "openai")
     app.include_router(health.router)
     app.include_router(routes.router)
+    app.add_middleware(FailureMiddleware, surface="openai")
     app.add_middleware(RequestContextMiddleware)
     return app

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from starlette.responses import JSONResponse, Response
 
+from aigw.json_input import parse_json
 from aigw.providers.spec import Provider
 from aigw.upstream import UpstreamResponse, read_body
 
@@ -35,7 +35,7 @@ async def upstream_error(resp: UpstreamResponse, provider: Provider) -> Response
     raw = await read_body(resp)
     text = raw.decode("utf-8", "replace")
     try:
-        data: Any = json.loads(raw)
+        data: Any = parse_json(raw)
     except ValueError:
         data = None
     if provider.chat is None and isinstance(data, dict) and isinstance(data.get("error"), dict):

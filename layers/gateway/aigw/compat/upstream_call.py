@@ -17,6 +17,7 @@ from aigw.config import Settings, get_settings
 from aigw.credentials import CredentialUse, attach, compat_credential
 from aigw.errors import InvalidRequest
 from aigw.gateways import load_gateway
+from aigw.json_input import parse_json
 from aigw.logs import LogRecord
 from aigw.management.auth import bearer, is_admin_token
 from aigw.pipeline import custom_lookup
@@ -42,7 +43,7 @@ class CompatContext:
 
 def parse_body(raw: bytes) -> dict[str, Any]:
     try:
-        body = json.loads(raw or b"null")
+        body = parse_json(raw or b"null")
     except ValueError as e:
         raise InvalidRequest("the request body is not valid JSON") from e
     if not isinstance(body, dict):

@@ -10,18 +10,17 @@ plain JSON object is accepted too.
 
 from __future__ import annotations
 
-import json
-import re
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from aigw.egress import check_url
+from aigw.forwarding import HEADER_NAME, unsendable_value
+from aigw.json_input import parse_json
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 MAX_HEADERS = 20
-_HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,128}$")
 #: Headers the gateway itself owns on the upstream request.
 _RESERVED = {"host", "content-length", "transfer-encoding", "connection", "upgrade", "te",
              "keep-alive", "proxy-authorization", "proxy-connection", "trailer"}
@@ -48,7 +47,7 @@ def check_headers(value: Any) -> dict[str, str] | None:
         return None
     if isinstance(value, str):
         try:
-            value = json.loads(value) if value.strip() else {}
+            value = parse_json(value) if value.strip() else {}
         except ValueError:
             raise ValueError("must be a JSON object of header names to values") from None
     if not isinstance(value, dict):
@@ -57,12 +56,12 @@ def check_headers(value: Any) -> dict[str, str] | None:
         raise ValueError(f"at most {MAX_HEADERS} headers")
     out: dict[str, str] = {}
     for name, v in value.items():
-        if not isinstance(name, str) or not _HEADER_NAME.fullmatch(name):
+        if not isinstance(name, str) or not HEADER_NAME.fullmatch(name):
             raise ValueError("header names must be HTTP tokens of at most 128 characters")
         lower = name.lower()
         if lower in _RESERVED or lower.startswith("cf-aig-"):
             raise ValueError(f"header '{name}' is set by the gateway and cannot be configured")
-        if not isinstance(v, str) or len(v) > 4096 or any(c in v for c in "\r\n\0"):
+        if not isinstance(v, str) or len(v) > 4096 or unsendable_value(v):
             raise ValueError(f"value of header '{name}' must be a string of at most 4096 "
                              "characters without line breaks")
         out[lower] = v

@@ -14,6 +14,8 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from aigw.errors import FieldProblem
+from aigw.forwarding import unsendable_value
+from aigw.json_input import parse_json
 from aigw.management.redaction import secret_preview
 from aigw.providers.hosts import AWS_REGION, GCP_PROJECT
 from aigw.stores.provider_keys import ALIAS_PATTERN
@@ -42,7 +44,7 @@ class ProviderConfigRotate(BaseModel):
 
 def _json_object(secret: str, what: str) -> tuple[dict[str, Any] | None, list[FieldProblem]]:
     try:
-        data = json.loads(secret)
+        data = parse_json(secret)
     except ValueError:
         return None, [FieldProblem(["secret"], f"must be {what} as a JSON object; it is not "
                                                "valid JSON")]
@@ -66,7 +68,10 @@ def _aws_credentials(secret: str) -> list[FieldProblem]:
     if data is None:
         return problems
     allowed = {"accessKeyId", "secretAccessKey", "region", "sessionToken"}
-    problems += [FieldProblem(["secret", k], "unknown field") for k in sorted(set(data) - allowed)]
+    if set(data) - allowed:
+        # The unknown names are not repeated: they are part of a secret.
+        problems.append(FieldProblem(["secret"], "has fields other than accessKeyId, "
+                                                 "secretAccessKey, region and sessionToken"))
     for name in ("accessKeyId", "secretAccessKey", "region"):
         problems += _text(data, name)
     problems += _text(data, "sessionToken", required=False)
@@ -96,8 +101,8 @@ def _service_account(secret: str) -> list[FieldProblem]:
 
 def _header_value(secret: str) -> list[FieldProblem]:
     # The key is sent as an HTTP header value: line breaks would split the header.
-    if any(c in secret for c in "\r\n\0"):
-        return [FieldProblem(["secret"], "must not contain line breaks or NUL characters")]
+    if unsendable_value(secret):
+        return [FieldProblem(["secret"], "must not contain line breaks or control characters")]
     if secret != secret.strip():
         return [FieldProblem(["secret"], "must not start or end with whitespace")]
     return []

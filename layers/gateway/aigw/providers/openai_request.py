@@ -8,13 +8,13 @@ alternating turns. Translations turn these into their own blocks.
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from aigw.errors import InvalidRequest
+from aigw.json_input import parse_json
 from aigw.providers.compat_shapes import text_only
 
 Message = dict[str, Any]
@@ -121,7 +121,7 @@ def call_arguments(call: dict[str, Any], where: str) -> dict[str, Any]:
     """A tool call's `arguments` string as the object both providers want."""
     raw = (call.get("function") or {}).get("arguments") or "{}"
     try:
-        value = json.loads(raw) if isinstance(raw, str) else raw
+        value = parse_json(raw) if isinstance(raw, str) else raw
     except ValueError as e:
         raise InvalidRequest(f"{where}.function.arguments is not valid JSON",
                              param=f"{where}.function.arguments") from e
@@ -135,7 +135,7 @@ def tool_result(message: Message, where: str) -> tuple[Any, str]:
     """(the content parsed as JSON, or None; the content as text) of a tool message."""
     text = text_only(message.get("content") or "", where)
     try:
-        return json.loads(text), text
+        return parse_json(text), text
     except ValueError:
         return None, text
 

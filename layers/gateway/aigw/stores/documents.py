@@ -13,8 +13,22 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from aigw.errors import Conflict, NotFound
+from aigw.errors import Conflict, FieldProblem, NotFound, validation_failed
 from aigw.stores import aws
+
+#: DynamoDB's item size limit (400 KB), which a document plus its keys must fit in.
+MAX_ITEM_BYTES = 400 * 1024
+
+
+def _too_large(e: ClientError, what: str) -> Exception:
+    """DynamoDB's "item size has exceeded the maximum" as a 400 naming the limit; any other
+    failure is re-raised as it is."""
+    error = e.response.get("Error", {})
+    if error.get("Code") == "ValidationException" and "size" in str(error.get("Message", "")):
+        return validation_failed([FieldProblem([], f"the {what} is too large to store: a "
+                                                   f"stored object is limited to "
+                                                   f"{MAX_ITEM_BYTES // 1024} KB")])
+    return e
 
 
 @dataclass
@@ -60,7 +74,7 @@ class DocumentTable:
         except ClientError as e:
             if e.response["Error"]["Code"] == "ConditionalCheckFailedException":
                 raise Conflict(f"{what} '{doc_id}' already exists") from e
-            raise
+            raise _too_large(e, what) from None
 
     def replace(self, account: str, kind: str, doc_id: str, doc: dict[str, Any],
                 what: str = "object") -> None:
@@ -72,7 +86,7 @@ class DocumentTable:
         except ClientError as e:
             if e.response["Error"]["Code"] == "ConditionalCheckFailedException":
                 raise NotFound(f"{what} '{doc_id}' not found") from e
-            raise
+            raise _too_large(e, what) from None
 
     def delete(self, account: str, kind: str, doc_id: str, what: str = "object") -> dict[str, Any]:
         try:
