@@ -25,6 +25,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
+from aigw.json_input import parse_json
+
 #: Bytes of each body kept on the record.
 HEAD_LIMIT = 96 * 1024
 #: Upper bound of one stdout line, in bytes (CloudWatch Logs event limit 256 KB minus headroom).
@@ -123,7 +125,7 @@ def request_type_of(path: str | None, method: str | None) -> str:
 def redact_universal_body(body: bytes) -> bytes:
     """A universal request's steps with every `headers` value masked (they carry keys)."""
     try:
-        steps = json.loads(body)
+        steps = parse_json(body)
     except ValueError:
         return MASK.encode()  # unparseable: it may still hold a key, keep nothing
     if isinstance(steps, dict):
