@@ -20,6 +20,9 @@ def local_stack() -> Iterator[object]:
 
     saved = dict(os.environ)
     os.environ["AIGW_ADMIN_TOKEN"] = ADMIN_TOKEN
+    # The template lets Bedrock calls without a credential use the functions' role; the suite's
+    # fakes cannot check a role's signature, so it turns that off (tests that need it set it).
+    os.environ["AIGW_BEDROCK_USE_ROLE"] = "false"
     stack = start_local_stack(os.environ)
     _reset_process_caches()
     yield stack
@@ -30,12 +33,12 @@ def local_stack() -> Iterator[object]:
 
 
 def _reset_process_caches() -> None:
-    from aigw.management.auth import admin_token
+    from aigw.management.auth import forget_admin_token
     from aigw.stores.config_store import config_store
 
     get_settings.cache_clear()
     reset_clients()
-    admin_token.cache_clear()
+    forget_admin_token()
     config_store.cache_clear()
 
 

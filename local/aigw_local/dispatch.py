@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
+
+from aigw.config import HIDDEN_VARIABLES
 
 ASGIApp = Callable[[dict[str, Any], Any, Any], Awaitable[None]]
 
@@ -17,13 +19,17 @@ class Dispatcher:
     inference: ASGIApp
     compat: ASGIApp
     management: ASGIApp
+    #: Per function: the template variables other functions get and it does not. While a
+    #: function serves a request, the gateway's settings are read without them, so one process
+    #: gives each function the environment the template gives it.
+    hidden: dict[str, frozenset[str]] = field(default_factory=dict)
 
-    def pick(self, path: str) -> ASGIApp:
+    def function_for(self, path: str) -> str:
         if path.startswith("/client/v4/"):
-            return self.management
+            return "management"
         if _COMPAT.match(path):
-            return self.compat
-        return self.inference
+            return "compat"
+        return "inference"
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] == "lifespan":
@@ -35,4 +41,9 @@ class Dispatcher:
                 elif message["type"] == "lifespan.shutdown":
                     await send({"type": "lifespan.shutdown.complete"})
                     return
-        await self.pick(scope.get("path", ""))(scope, receive, send)
+        function = self.function_for(scope.get("path", ""))
+        token = HIDDEN_VARIABLES.set(self.hidden.get(function, frozenset()))
+        try:
+            await getattr(self, function)(scope, receive, send)
+        finally:
+            HIDDEN_VARIABLES.reset(token)

@@ -12,7 +12,9 @@ from types import ModuleType
 
 from aigw_local.template import REPO_ROOT
 
-FUNCTIONS = ("inference", "compat", "management")
+#: Function folder name -> its logical id in template.yaml.
+FUNCTIONS = {"inference": "InferenceFunction", "compat": "CompatFunction",
+             "management": "ManagementFunction"}
 
 
 def load_function_module(name: str) -> ModuleType:

@@ -71,22 +71,6 @@ def table_definitions(template: dict[str, Any]) -> list[TableDefinition]:
     return out
 
 
-def table_environment(template: dict[str, Any]) -> dict[str, str]:
-    """Globals env vars whose value is `!Ref <Table>`, mapped to the local table name."""
-    tables = {t.logical_id for t in table_definitions(template)}
-    env = (template.get("Globals", {}).get("Function", {}).get("Environment", {})
-           .get("Variables", {}))
-    return {name: value["Ref"] for name, value in env.items()
-            if isinstance(value, dict) and value.get("Ref") in tables}
-
-
-def static_environment(template: dict[str, Any]) -> dict[str, str]:
-    """Globals env vars with plain string values (service name, log level, ...)."""
-    env = (template.get("Globals", {}).get("Function", {}).get("Environment", {})
-           .get("Variables", {}))
-    return {k: str(v) for k, v in env.items() if isinstance(v, (str, int, float, bool))}
-
-
 def parameter_defaults(template: dict[str, Any]) -> dict[str, str]:
     """Each template parameter's default, as the string CloudFormation would substitute."""
     return {name: str(p["Default"]) for name, p in template.get("Parameters", {}).items()
@@ -124,4 +108,19 @@ def function_environment(template: dict[str, Any], logical_id: str,
     own = (template["Resources"][logical_id]["Properties"].get("Environment", {})
            .get("Variables", {}))
     all_refs = {**parameter_defaults(template), **refs}
-    return {name: resolve(value, all_refs) for name, value in {**glob, **own}.items()}
+    out = {}
+    for name, value in {**glob, **own}.items():
+        try:
+            out[name] = resolve(value, all_refs)
+        except KeyError as e:
+            raise KeyError(f"{logical_id}'s {name} refers to {e}, which has no local value "
+                           "(aigw_local.server.local_refs provides them)") from None
+    return out
+
+
+def function_environments(template: dict[str, Any],
+                          refs: Mapping[str, str]) -> dict[str, dict[str, str]]:
+    """`function_environment` of every `AWS::Serverless::Function`, by logical id."""
+    return {logical_id: function_environment(template, logical_id, refs)
+            for logical_id, res in template.get("Resources", {}).items()
+            if res.get("Type") == "AWS::Serverless::Function"}

@@ -11,9 +11,7 @@ from aigw_local.template import (
     function_environment,
     load_template,
     resolve,
-    static_environment,
     table_definitions,
-    table_environment,
 )
 
 TAGS = """\
@@ -101,26 +99,13 @@ def test_table_definitions_are_create_table_arguments(small: dict[str, Any]) -> 
     assert indexed.create_args["GlobalSecondaryIndexes"][0]["IndexName"] == "by"
 
 
-def test_table_environment_maps_only_refs_to_tables(small: dict[str, Any]) -> None:
-    assert table_environment(small) == {"MAIN_TABLE": "Main"}
-
-
-def test_static_environment_keeps_plain_values_as_strings(small: dict[str, Any]) -> None:
-    assert static_environment(small) == {"SERVICE": "aigw", "RETRIES": "3"}
-
-
-def test_real_template_defines_the_four_tables_and_their_env() -> None:
+def test_real_template_defines_the_four_tables() -> None:
     template = load_template()
     tables = {t.logical_id: t for t in table_definitions(template)}
     assert set(tables) == {"ConfigTable", "CountersTable", "CacheTable", "LogsTable"}
     assert tables["ConfigTable"].ttl_attribute is None
     assert [k["AttributeName"] for k in tables["ConfigTable"].create_args["KeySchema"]] == [
         "account", "sk"]
-    assert table_environment(template) == {
-        "AIGW_CONFIG_TABLE": "ConfigTable", "AIGW_COUNTERS_TABLE": "CountersTable",
-        "AIGW_CACHE_TABLE": "CacheTable", "AIGW_LOGS_TABLE": "LogsTable"}
-    assert static_environment(template)["POWERTOOLS_SERVICE_NAME"] == "aigw"
-
 
 FUNCTIONS = """\
 Parameters:

@@ -8,6 +8,7 @@ Nothing here touches the network, so importing it is free at cold start.
 from __future__ import annotations
 
 import os
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -84,7 +85,35 @@ def settings_from_env(env: dict[str, str] | os._Environ[str] | None = None) -> S
     )
 
 
+#: Local mode only. Lambda gives each function its own environment; local mode runs every
+#: function in one process, so while it serves a request for one function it sets here the
+#: variables the template gives *other* functions but not this one, and settings are read as if
+#: they were absent, exactly as they are deployed. Unset (None) on Lambda.
+HIDDEN_VARIABLES: ContextVar[frozenset[str] | None] = ContextVar("aigw_hidden_variables",
+                                                                 default=None)
+
+
 @lru_cache(maxsize=1)
-def get_settings() -> Settings:
-    """Process-wide settings; tests that change the environment call `cache_clear()`."""
+def _process_settings() -> Settings:
     return settings_from_env()
+
+
+@lru_cache(maxsize=16)
+def _narrowed_settings(hidden: frozenset[str]) -> Settings:
+    return settings_from_env({k: v for k, v in os.environ.items() if k not in hidden})
+
+
+class _SettingsReader:
+    """`get_settings()`: settings read once per process (once per function in local mode)."""
+
+    def __call__(self) -> Settings:
+        hidden = HIDDEN_VARIABLES.get()
+        return _process_settings() if hidden is None else _narrowed_settings(hidden)
+
+    def cache_clear(self) -> None:
+        """Read the environment again on the next call (tests that change it call this)."""
+        _process_settings.cache_clear()
+        _narrowed_settings.cache_clear()
+
+
+get_settings = _SettingsReader()

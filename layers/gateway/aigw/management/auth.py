@@ -10,7 +10,6 @@ from __future__ import annotations
 import hmac
 import re
 from collections.abc import Callable
-from functools import lru_cache
 from typing import Literal
 
 from fastapi import Request
@@ -32,18 +31,33 @@ def register_token_verifier(verifier: TokenVerifier) -> None:
         _verifiers.append(verifier)
 
 
-@lru_cache(maxsize=1)
+#: Seconds a warm process reuses the admin token read from Secrets Manager (a rotation is seen
+#: after this long).
+ADMIN_TOKEN_MAX_AGE = 300
+
+
 def admin_token() -> str | None:
+    """The admin token: `AIGW_ADMIN_TOKEN` if set, else the secret `AIGW_ADMIN_SECRET_ARN` names
+    (every function's template environment names it), read through Powertools' parameter cache.
+    None when neither is configured. A secret that cannot be read raises (boto3's error): the
+    token must never be mistaken for a provider key because it could not be recognised."""
     s = get_settings()
     if s.admin_token:
         return s.admin_token
     if s.admin_secret_arn:
-        # Imported here: Powertools parameters is only needed by management, at first request.
+        # Imported here: Powertools parameters is only needed once a token is checked.
         from aws_lambda_powertools.utilities import parameters
 
-        value = parameters.get_secret(s.admin_secret_arn, max_age=300)
+        value = parameters.get_secret(s.admin_secret_arn, max_age=ADMIN_TOKEN_MAX_AGE)
         return str(value).strip() or None
     return None
+
+
+def forget_admin_token() -> None:
+    """Drop the cached admin token (tests that replace the secret or the settings)."""
+    from aws_lambda_powertools.utilities import parameters
+
+    parameters.clear_caches()
 
 
 def is_admin_token(presented: str | None) -> bool:
