@@ -319,7 +319,11 @@ def test_tool_call_index_counts_only_tool_use_blocks() -> None:
                      {"type": "content_block_delta", "index": 2,
                       "delta": {"type": "input_json_delta", "partial_json": "{}"}}])
     deltas = [c["choices"][0]["delta"] for c in chunks[1:]]
-    assert deltas == [{"reasoning_content": "hmm"},
+    assert deltas == [{"reasoning_details": [{"type": "reasoning.text", "text": "",
+                                              "format": "anthropic-claude-v1", "index": 0}]},
+                      {"reasoning_content": "hmm",
+                       "reasoning_details": [{"index": 0, "text": "hmm"}]},
+                      {"reasoning_details": [{"index": 0, "signature": "sig"}]},
                       {"tool_calls": [{"index": 0, "id": "toolu_1", "type": "function",
                                        "function": {"name": "f", "arguments": ""}}]},
                       {"tool_calls": [{"index": 0, "function": {"arguments": "{}"}}]}]

@@ -234,7 +234,11 @@ def test_reasoning_deltas_stream_as_reasoning_content() -> None:
         ("someFutureEvent", {}),
     ])
     assert [c["choices"][0]["delta"] for c in chunks] == [
-        {"role": "assistant", "content": ""}, {"reasoning_content": "Hmm."}, {}]
+        {"role": "assistant", "content": ""},
+        {"reasoning_content": "Hmm.", "reasoning_details": [
+            {"type": "reasoning.text", "text": "Hmm.", "format": "aws-bedrock-converse-v1",
+             "index": 0}]},
+        {"reasoning_details": [{"index": 0, "signature": "sig"}]}, {}]
 
 
 def test_one_id_per_stream() -> None:

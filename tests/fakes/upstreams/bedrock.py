@@ -31,7 +31,7 @@ from tests.fakes import credentials
 from tests.fakes.aws_eventstream import CONTENT_TYPE as EVENT_STREAM
 from tests.fakes.aws_eventstream import encode_exception, encode_json_event
 from tests.fakes.aws_sigv4 import aws_error, verify_sigv4
-from tests.fakes.upstreams import anthropic
+from tests.fakes.upstreams import anthropic, bedrock_reasoning
 from tests.fakes.upstreams.common import (
     FakeHTTPError,
     FakeUpstream,
@@ -152,6 +152,7 @@ def validate_converse(body: dict[str, Any]) -> None:
                              "Add a ContentBlock object to the content field and try again.")
     _check_text_blocks(body, messages)
     _check_tool_blocks(body, messages)
+    bedrock_reasoning.check(body, validation)
     max_tokens = (body.get("inferenceConfig") or {}).get("maxTokens")
     if max_tokens is not None and (not isinstance(max_tokens, int) or max_tokens < 1):
         raise validation(f"1 validation error detected: Value '{max_tokens}' at "
@@ -240,7 +241,10 @@ def converse_output(body: dict[str, Any]) -> dict[str, Any]:
     if reply.tool_name:
         content = {"toolUse": {"toolUseId": new_id("tooluse_", 22), "name": reply.tool_name,
                                "input": reply.tool_input}}
-    out["output"]["message"]["content"] = [content]
+    prompt = next((" ".join(str(b["text"]) for b in m["content"] if "text" in b)
+                   for m in reversed(body["messages"]) if m["role"] == "user"
+                   and any("text" in b for b in m["content"])), "")
+    out["output"]["message"]["content"] = [*bedrock_reasoning.blocks_for(body, prompt), content]
     out["stopReason"] = ("tool_use" if reply.tool_name else
                          "max_tokens" if reply.truncated else "end_turn")
     prompt = count_tokens([body.get("system") or [], body["messages"]])
@@ -263,12 +267,13 @@ def converse_events(out: dict[str, Any]) -> Iterator[bytes]:
 
     yield event("messageStart", role="assistant")
     for index, block in enumerate(out["output"]["message"]["content"]):
-        if "toolUse" in block:
+        if "reasoningContent" in block:
+            deltas: list[dict[str, Any]] = bedrock_reasoning.deltas_for(block)
+        elif "toolUse" in block:
             use = block["toolUse"]
             yield event("contentBlockStart", contentBlockIndex=index, start={"toolUse": {
                 "toolUseId": use["toolUseId"], "name": use["name"]}})
-            deltas: list[dict[str, Any]] = [{"toolUse": {"input": p}}
-                                            for p in json_pieces(use["input"])]
+            deltas = [{"toolUse": {"input": p}} for p in json_pieces(use["input"])]
         else:
             deltas = [{"text": p} for p in text_pieces(block["text"])]
         for delta in deltas:

@@ -18,6 +18,7 @@ from fastapi import Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from tests.fakes import credentials
+from tests.fakes.upstreams import google_thoughts
 from tests.fakes.upstreams.common import (
     FakeHTTPError,
     FakeUpstream,
@@ -295,7 +296,7 @@ def generate(body: Mapping[str, Any], model: str, provider: str = "google") -> d
     out = fixture(provider, "generate_content_function_call" if reply.tool_name
                   else "generate_content_text")
     candidate = out["candidates"][0]
-    candidate["content"]["parts"] = reply_parts(reply)
+    candidate["content"]["parts"] = google_thoughts.sign(reply_parts(reply), model)
     candidate["finishReason"] = "MAX_TOKENS" if reply.truncated else "STOP"
     out.update(usageMetadata=usage(body, model, reply, out["usageMetadata"]), modelVersion=model,
                responseId=new_id("", 22))
@@ -346,6 +347,7 @@ def stream_response(chunks: list[dict[str, Any]], request: Request) -> Response:
 
 def _generate(body: dict[str, Any], model: str, request: Request) -> Response:
     validate_generate(body)
+    google_thoughts.check(_list(body, "contents"), model, invalid)
     if request.url.path.endswith(":streamGenerateContent"):
         return stream_response(stream_chunks(body, model), request)
     return JSONResponse(generate(body, model))

@@ -31,6 +31,7 @@ from fastapi import Request, Response
 from fastapi.responses import JSONResponse
 
 from tests.fakes import credentials
+from tests.fakes.upstreams import google_thoughts
 from tests.fakes.upstreams.common import (
     FakeHTTPError,
     FakeUpstream,
@@ -227,11 +228,13 @@ def permission_denied(resource: str) -> FakeHTTPError:
 
 def _generate(body: dict[str, Any], model: str, request: Request) -> Response:
     validate_generate(body, VERTEX_FIELDS)
+    google_thoughts.check(body.get("contents") or [], model, invalid)
     return JSONResponse(generate(body, model, "vertex"))
 
 
 def _stream(body: dict[str, Any], model: str, request: Request) -> Response:
     validate_generate(body, VERTEX_FIELDS)
+    google_thoughts.check(body.get("contents") or [], model, invalid)
     return stream_response(stream_chunks(body, model, "vertex"), request)
 
 

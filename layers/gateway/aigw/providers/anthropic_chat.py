@@ -32,11 +32,15 @@ Request (OpenAI -> Anthropic):
 - Rejected (400, with `param`): `n` > 1, `logprobs`/`top_logprobs`, `json_object`, audio input.
 - Dropped: `seed` (no equivalent), `frequency_penalty`, `presence_penalty`, `logit_bias`,
   `service_tier`, `store`, OpenAI `metadata`, `prediction`, assistant `reasoning_content`
-  (Anthropic would need the thinking signature, which OpenAI's format does not carry).
+  (the thinking itself comes back through `reasoning_details`, below).
+- Reasoning across a tool loop: thinking and redacted thinking blocks are returned in
+  `reasoning_details` (signature and data included); when the client sends the assistant message
+  back, they are rebuilt first in its turn. A tool loop whose last assistant turn lost them is
+  sent with thinking off for that request (Anthropic refuses it otherwise).
 
 Response (Anthropic -> OpenAI): `anthropic_response` and `anthropic_stream`. Thinking text is
-returned as `reasoning_content` on the message (and on stream deltas), a field the OpenAI SDK
-keeps as an extra; redacted thinking is dropped.
+returned as `reasoning_content` on the message (and on stream deltas), and every thinking or
+redacted thinking block as a `reasoning_details` entry: fields the OpenAI SDK keeps as extras.
 """
 
 from __future__ import annotations
@@ -47,12 +51,14 @@ from typing import Any
 from aigw.errors import InvalidRequest
 from aigw.providers import anthropic_response, anthropic_stream
 from aigw.providers.compat_shapes import (
+    ANTHROPIC_FORMAT,
     ChatFunctions,
     as_parts,
     data_url,
     max_tokens,
     reasoning_budget,
     reject_unsupported_choices,
+    replayed_details,
     stop_sequences,
     text_only,
 )
@@ -119,9 +125,24 @@ def _user_blocks(content: Any, where: str) -> list[Block]:
     return blocks
 
 
+def thinking_blocks(msg: dict[str, Any]) -> list[Block]:
+    """The thinking and redacted thinking blocks a client sent back on an assistant message
+    (`reasoning_details` of Anthropic's format, or LiteLLM's `thinking_blocks`), rebuilt as
+    Anthropic blocks. A thinking entry without its signature cannot be verified by Anthropic,
+    so it is left out."""
+    blocks: list[Block] = []
+    for d in replayed_details(msg, ANTHROPIC_FORMAT):
+        if d["type"] == "reasoning.encrypted" and d.get("data"):
+            blocks.append({"type": "redacted_thinking", "data": str(d["data"])})
+        elif d["type"] == "reasoning.text" and d.get("signature"):
+            blocks.append({"type": "thinking", "thinking": str(d.get("text") or ""),
+                           "signature": str(d["signature"])})
+    return blocks
+
+
 def _assistant_blocks(msg: dict[str, Any], where: str, ids: ToolIds) -> list[Block]:
     content = msg.get("content")
-    blocks: list[Block] = []
+    blocks: list[Block] = thinking_blocks(msg)  # first: Anthropic wants thinking to lead
     if isinstance(content, str):
         if not blank(content):
             blocks.append({"type": "text", "text": content})
@@ -288,6 +309,25 @@ def _limits(body: dict[str, Any]) -> tuple[int, Block | None]:
     return requested, {"type": "enabled", "budget_tokens": budget}
 
 
+def _loop_keeps_thinking(turns: list[dict[str, Any]]) -> bool:
+    """Whether thinking may stay on: in a tool loop (the last user turn answers the assistant
+    turn before it with tool results) that assistant turn must open with its thinking block.
+
+    A client that did not keep `reasoning_details` sends history Anthropic refuses with
+    thinking enabled ("a final assistant message must start with a thinking block"), so for
+    that request thinking is left off — what the provider accepts — rather than sending a
+    request known to fail. The next request that starts a new loop thinks again.
+    """
+    if len(turns) < 2 or turns[-1]["role"] != "user" or turns[-2]["role"] != "assistant":
+        return True
+    if not any(b["type"] == "tool_result" for b in turns[-1]["content"]):
+        return True
+    blocks = turns[-2]["content"]
+    if not any(b["type"] == "tool_use" for b in blocks):
+        return True
+    return blocks[0]["type"] in ("thinking", "redacted_thinking")
+
+
 def _check_thinking(out: dict[str, Any]) -> None:
     """What Anthropic refuses with thinking on; a faithful translation cannot drop the client's
     setting, so the client hears it from the gateway, naming the parameter."""
@@ -334,9 +374,15 @@ def build_request(body: dict[str, Any], model: str) -> UpstreamCall:
     output_config = convert_response_format(body)
     if output_config:
         out["output_config"] = output_config
+    if thinking and thinking.get("type") == "enabled" and not _loop_keeps_thinking(turns):
+        thinking = None  # the client dropped the turn's thinking: Anthropic would refuse it
     if thinking:
         out["thinking"] = thinking
         _check_thinking(out)
+    elif turns[-1]["role"] == "assistant":  # a prefill may not hold thinking without it
+        turns[-1]["content"] = [b for b in turns[-1]["content"]
+                                if b["type"] not in ("thinking", "redacted_thinking")] or \
+            turns[-1]["content"]
     stream = bool(body.get("stream"))
     if stream:
         out["stream"] = True

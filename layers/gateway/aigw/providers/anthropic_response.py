@@ -11,10 +11,12 @@ from typing import Any
 
 from aigw.providers import finish_reasons
 from aigw.providers.compat_shapes import (
+    ANTHROPIC_FORMAT,
     assistant_message,
     completion,
     error_text,
     new_completion_id,
+    reasoning_detail,
     usage,
 )
 
@@ -80,9 +82,12 @@ def tool_call(block: dict[str, Any]) -> dict[str, Any]:
 
 def parse_response(data: dict[str, Any], model: str) -> dict[str, Any]:
     """Text blocks join into `content`, `tool_use` blocks become `tool_calls`, thinking text
-    becomes `reasoning_content`; redacted thinking and server-tool blocks are dropped."""
+    becomes `reasoning_content`; thinking and redacted thinking blocks, signatures included,
+    become `reasoning_details` (so a client can send them back); server-tool blocks are
+    dropped."""
     texts: list[str] = []
     reasoning: list[str] = []
+    details: list[dict[str, Any]] = []
     calls: list[dict[str, Any]] = []
     for block in data.get("content") or []:
         kind = block.get("type")
@@ -90,11 +95,17 @@ def parse_response(data: dict[str, Any], model: str) -> dict[str, Any]:
             texts.append(block.get("text", ""))
         elif kind == "thinking":
             reasoning.append(block.get("thinking", ""))
+            details.append(reasoning_detail(len(details), ANTHROPIC_FORMAT,
+                                            text=block.get("thinking", ""),
+                                            signature=block.get("signature")))
+        elif kind == "redacted_thinking":
+            details.append(reasoning_detail(len(details), ANTHROPIC_FORMAT,
+                                            data=str(block.get("data", ""))))
         elif kind == "tool_use":
             calls.append(tool_call(block))
     u = data.get("usage")
     return completion(id=data.get("id") or new_completion_id(), model=model,
-                      message=assistant_message(texts, calls, reasoning),
+                      message=assistant_message(texts, calls, reasoning, details),
                       finish_reason=finish_reason(data.get("stop_reason")),
                       usage=openai_usage(u) if isinstance(u, dict) else None)
 

@@ -6,9 +6,11 @@ so the first tool call is 0 whatever text came before it, and every later argume
 its call again.
 
     message_start         -> first chunk: {"role": "assistant", "content": ""}
-    content_block_start   -> tool_use: {"tool_calls": [{index, id, type, function{name, ""}}]}
+    content_block_start   -> tool_use: {"tool_calls": [{index, id, type, function{name, ""}}]};
+                             thinking / redacted_thinking: a new `reasoning_details` entry
     content_block_delta   -> text_delta: content; input_json_delta: arguments fragment;
-                             thinking_delta: reasoning_content; signature/citations: nothing
+                             thinking_delta: reasoning_content + the entry's text;
+                             signature_delta: the entry's signature; citations: nothing
     message_delta         -> empty delta with finish_reason; usage remembered
     message_stop          -> the usage chunk (choices: []) when include_usage
     content_block_stop    -> a tool_use block that got no argument text: arguments "{}"
@@ -30,7 +32,13 @@ from aigw.providers.anthropic_response import (
     finish_reason,
     openai_usage,
 )
-from aigw.providers.compat_shapes import Chunks, ChunkStream, dispatch
+from aigw.providers.compat_shapes import (
+    ANTHROPIC_FORMAT,
+    Chunks,
+    ChunkStream,
+    dispatch,
+    reasoning_detail,
+)
 from aigw.providers.spec import StreamEvent
 
 
@@ -40,6 +48,8 @@ class AnthropicStream(ChunkStream):
     tool_index: dict[int, int] = field(default_factory=dict)
     #: Usage as Anthropic reports it; message_delta's counts are cumulative and replace these.
     counts: dict[str, Any] = field(default_factory=dict)
+    #: Anthropic content-block index -> `reasoning_details` index, for thinking blocks.
+    detail_index: dict[int, int] = field(default_factory=dict)
 
 
 def _message_start(state: AnthropicStream, data: dict[str, Any]) -> Chunks:
@@ -67,8 +77,17 @@ def _block_start(state: AnthropicStream, data: dict[str, Any]) -> Chunks:
         return [state.chunk({"tool_calls": [call]})]
     if kind == "text" and block.get("text"):
         return [state.chunk({"content": block["text"]})]
-    if kind == "thinking" and block.get("thinking"):
-        return [state.chunk({"reasoning_content": block["thinking"]})]
+    if kind in ("thinking", "redacted_thinking"):
+        index = state.detail_index[data.get("index", -1)] = len(state.detail_index)
+        if kind == "redacted_thinking":
+            detail = reasoning_detail(index, ANTHROPIC_FORMAT, data=str(block.get("data", "")))
+            return [state.chunk({"reasoning_details": [detail]})]
+        text = block.get("thinking") or ""
+        delta: dict[str, Any] = {"reasoning_details": [reasoning_detail(
+            index, ANTHROPIC_FORMAT, text=text, signature=block.get("signature"))]}
+        if text:
+            delta["reasoning_content"] = text
+        return [state.chunk(delta)]
     return []
 
 
@@ -84,8 +103,13 @@ def _block_delta(state: AnthropicStream, data: dict[str, Any]) -> Chunks:
         state.tool_arguments_sent(index)
         call = {"index": index, "function": {"arguments": delta["partial_json"]}}
         return [state.chunk({"tool_calls": [call]})]
-    if kind == "thinking_delta" and delta.get("thinking"):
-        return [state.chunk({"reasoning_content": delta["thinking"]})]
+    detail = state.detail_index.get(data.get("index", -1))
+    if kind == "thinking_delta" and delta.get("thinking") and detail is not None:
+        return [state.chunk({"reasoning_content": delta["thinking"], "reasoning_details": [
+            {"index": detail, "text": delta["thinking"]}]})]
+    if kind == "signature_delta" and delta.get("signature") and detail is not None:
+        return [state.chunk({"reasoning_details": [
+            {"index": detail, "signature": delta["signature"]}]})]
     return []
 
 

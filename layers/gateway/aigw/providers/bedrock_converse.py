@@ -25,7 +25,11 @@ Request mapping (where the formats differ, the choice made):
     response_format        -> json_schema: outputConfig.textFormat (Bedrock structured
                               output, the schema as a JSON string); json_object: 400 — Converse
                               has no schema-less JSON mode
-    reasoning_effort       -> outputConfig.effort (EFFORTS); "none" sends nothing
+    reasoning_effort       -> outputConfig.effort (EFFORTS); "none" sends nothing; a tool
+                              loop whose last assistant turn lost its reasoning is sent
+                              without it (`loop_keeps_reasoning`)
+    reasoning_details      -> reasoningContent blocks first in their assistant turn
+                              (reasoningText with signature, or redactedContent)
     n > 1, logprobs, presence/frequency penalties -> 400 (Converse cannot express them)
     seed, user, parallel_tool_calls -> dropped (no Converse equivalent; seed is best-effort
                               even at OpenAI)
@@ -44,9 +48,11 @@ from urllib.parse import quote
 from aigw.errors import InvalidRequest
 from aigw.providers import bedrock_stream
 from aigw.providers.compat_shapes import (
+    BEDROCK_FORMAT,
     data_url,
     max_tokens,
     reject_unsupported_choices,
+    replayed_details,
     stop_sequences,
     text_only,
 )
@@ -99,10 +105,24 @@ def user_block(part: dict[str, Any], where: str) -> dict[str, Any] | None:
     return {"image": {"format": fmt, "source": {"bytes": inline[1]}}}
 
 
+def reasoning_blocks(message: Message) -> list[dict[str, Any]]:
+    """reasoningContent blocks rebuilt from the `reasoning_details` a client sent back (Bedrock
+    format only: signatures are the API's own); unsigned text is left out."""
+    blocks: list[dict[str, Any]] = []
+    for d in replayed_details(message, BEDROCK_FORMAT):
+        if d["type"] == "reasoning.encrypted" and d.get("data"):
+            blocks.append({"reasoningContent": {"redactedContent": str(d["data"])}})
+        elif d["type"] == "reasoning.text" and d.get("signature"):
+            blocks.append({"reasoningContent": {"reasoningText": {
+                "text": str(d.get("text") or ""), "signature": str(d["signature"])}}})
+    return blocks
+
+
 def assistant_blocks(message: Message, where: str, ids: ToolIds) -> list[dict[str, Any]]:
     content = message.get("content")
     text = text_only(content, where) if content else ""
-    blocks: list[dict[str, Any]] = [] if blank(text) else [{"text": text}]
+    blocks = reasoning_blocks(message)  # first, as the model produced them
+    blocks += [] if blank(text) else [{"text": text}]
     for j, call in enumerate(message.get("tool_calls") or []):
         blocks.append({"toolUse": {"toolUseId": ids.call(call.get("id")),
                                    "name": (call.get("function") or {}).get("name", ""),
@@ -207,9 +227,23 @@ def request_body(body: dict[str, Any]) -> dict[str, Any]:
     if tools:
         out["toolConfig"] = tools
     output = output_config(body)
+    if output.get("effort") and not loop_keeps_reasoning(turns):
+        del output["effort"]  # the client dropped the turn's reasoning: see loop_keeps_reasoning
     if output:
         out["outputConfig"] = output
     return out
+
+
+def loop_keeps_reasoning(turns: list[dict[str, Any]]) -> bool:
+    """In a tool loop (the last user turn holds toolResults for the assistant turn before it)
+    a reasoning model requires that assistant turn to open with its reasoningContent. History
+    without it is sent with reasoning off for that request, which Bedrock accepts."""
+    if len(turns) < 2 or turns[-2]["role"] != "assistant":
+        return True
+    if not any("toolResult" in b for b in turns[-1]["content"]):
+        return True
+    blocks = turns[-2]["content"]
+    return not any("toolUse" in b for b in blocks) or "reasoningContent" in blocks[0]
 
 
 # ----------------------------------------------------------------- the translation

@@ -8,7 +8,8 @@ index, so later argument fragments find their call again.
     contentBlockStart   -> toolUse: {"tool_calls": [{index, id: toolUseId, type, function{name,
                            arguments: ""}}]}
     contentBlockDelta   -> text: content; toolUse.input: arguments fragment;
-                           reasoningContent.text: reasoning_content
+                           reasoningContent: text -> reasoning_content; text, signature
+                           and redactedContent -> the block's `reasoning_details` entry
     contentBlockStop    -> a toolUse block that got no input text: arguments "{}"
     messageStop         -> empty delta with finish_reason (STOP_REASONS)
     metadata            -> usage remembered; sent as the final chunk when include_usage
@@ -28,7 +29,15 @@ from typing import Any
 
 from aigw.errors import UpstreamStreamError
 from aigw.providers import finish_reasons
-from aigw.providers.compat_shapes import ChunkStream, completion, new_completion_id, usage
+from aigw.providers.compat_shapes import (
+    BEDROCK_FORMAT,
+    ChunkStream,
+    assistant_message,
+    completion,
+    new_completion_id,
+    reasoning_detail,
+    usage,
+)
 from aigw.providers.spec import StreamEvent
 
 Chunks = list[dict[str, Any]]
@@ -85,21 +94,27 @@ def tool_call(block: dict[str, Any]) -> dict[str, Any]:
 def parse_response(data: dict[str, Any], model: str) -> dict[str, Any]:
     """Text blocks join into content, toolUse blocks become tool_calls, reasoning text becomes
     reasoning_content; other blocks (citations, guard content) are dropped."""
-    texts, reasoning, calls = [], [], []
+    texts: list[str] = []
+    reasoning: list[str] = []
+    details: list[dict[str, Any]] = []
+    calls: list[dict[str, Any]] = []
     for block in ((data.get("output") or {}).get("message") or {}).get("content") or []:
         if isinstance(block.get("text"), str):
             texts.append(block["text"])
         elif isinstance(block.get("toolUse"), dict):
             calls.append(tool_call(block["toolUse"]))
         elif isinstance(block.get("reasoningContent"), dict):
-            reasoning.append((block["reasoningContent"].get("reasoningText") or {})
-                             .get("text", ""))
-    message: dict[str, Any] = {"role": "assistant", "content": "".join(texts) if texts else None,
-                               "refusal": None}
-    if calls:
-        message["tool_calls"] = calls
-    if any(reasoning):
-        message["reasoning_content"] = "".join(reasoning)
+            content = block["reasoningContent"]
+            if "redactedContent" in content:
+                details.append(reasoning_detail(len(details), BEDROCK_FORMAT,
+                                                data=str(content["redactedContent"])))
+                continue
+            text = content.get("reasoningText") or {}
+            reasoning.append(text.get("text", ""))
+            details.append(reasoning_detail(len(details), BEDROCK_FORMAT,
+                                            text=text.get("text", ""),
+                                            signature=text.get("signature")))
+    message = assistant_message(texts, calls, reasoning, details)
     u = data.get("usage")
     return completion(id=new_id(), model=model, message=message,
                       finish_reason=finish_reason(data.get("stopReason")),
@@ -111,6 +126,8 @@ class ConverseStream(ChunkStream):
     id: str = field(default_factory=new_id)
     #: Converse content-block index -> OpenAI tool-call index, for toolUse blocks only.
     tool_index: dict[int, int] = field(default_factory=dict)
+    #: Converse content-block index -> `reasoning_details` index, for reasoning blocks.
+    detail_index: dict[int, int] = field(default_factory=dict)
 
 
 def _message_start(state: ConverseStream, data: dict[str, Any]) -> Chunks:
@@ -138,8 +155,30 @@ def _block_delta(state: ConverseStream, data: dict[str, Any]) -> Chunks:
         state.tool_arguments_sent(index)
         return [state.chunk({"tool_calls": [{"index": index,
                                              "function": {"arguments": fragment}}]})]
-    thought = (delta.get("reasoningContent") or {}).get("text")
-    return [state.chunk({"reasoning_content": thought})] if thought else []
+    reasoning = delta.get("reasoningContent")
+    return _reasoning(state, data.get("contentBlockIndex", -1), reasoning) \
+        if isinstance(reasoning, dict) else []
+
+
+def _reasoning(state: ConverseStream, block: int, delta: dict[str, Any]) -> Chunks:
+    """A reasoningContent delta: text, signature or redactedContent of one reasoning block,
+    which opens a `reasoning_details` entry the first time its block is seen."""
+    opened = block not in state.detail_index
+    index = state.detail_index.setdefault(block, len(state.detail_index))
+    if "redactedContent" in delta:
+        return [state.chunk({"reasoning_details": [reasoning_detail(
+            index, BEDROCK_FORMAT, data=str(delta["redactedContent"]))]})]
+    entry: dict[str, Any] = (reasoning_detail(index, BEDROCK_FORMAT, text="") if opened
+                             else {"index": index})
+    out: dict[str, Any] = {}
+    if delta.get("text"):
+        entry["text"] = delta["text"]
+        out["reasoning_content"] = delta["text"]
+    if delta.get("signature"):
+        entry["signature"] = delta["signature"]
+    if len(entry) == 1 and not opened:
+        return []
+    return [state.chunk({**out, "reasoning_details": [entry]})]
 
 
 def _block_stop(state: ConverseStream, data: dict[str, Any]) -> Chunks:

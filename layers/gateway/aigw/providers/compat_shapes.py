@@ -38,6 +38,8 @@ __all__ = [
     "error_text",
     "max_tokens",
     "new_completion_id",
+    "reasoning_detail",
+    "replayed_details",
     "new_tool_call_id",
     "reasoning_budget",
     "reject_unsupported_choices",
@@ -92,18 +94,72 @@ def usage(prompt: int, completion_tokens: int, *, cached: int | None = None,
 
 
 def assistant_message(texts: list[str], tool_calls: list[dict[str, Any]],
-                      reasoning: list[str]) -> dict[str, Any]:
+                      reasoning: list[str],
+                      details: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     """An OpenAI assistant message; `content` is null when the model wrote no text.
 
-    Reasoning text goes in `reasoning_content`, a field OpenAI's SDK keeps as an extra.
+    Reasoning text goes in `reasoning_content`, and the provider's reasoning blocks (with their
+    signatures) in `reasoning_details` (see `reasoning_detail`): fields OpenAI's SDK keeps as
+    extras, so a client that appends the message as received sends them back.
     """
     message: dict[str, Any] = {"role": "assistant", "content": "".join(texts) if texts else None,
                                "refusal": None}
     if tool_calls:
         message["tool_calls"] = tool_calls
-    if reasoning:
+    if "".join(reasoning):
         message["reasoning_content"] = "".join(reasoning)
+    if details:
+        message["reasoning_details"] = details
     return message
+
+
+#: `reasoning_details[].format` per provider family: whose signatures an entry carries. A
+#: signature is only valid for the API that made it, so entries of another format are not
+#: replayed to a provider.
+ANTHROPIC_FORMAT = "anthropic-claude-v1"
+BEDROCK_FORMAT = "aws-bedrock-converse-v1"
+
+
+def reasoning_detail(index: int, fmt: str, *, text: str | None = None,
+                     signature: str | None = None, data: str | None = None) -> dict[str, Any]:
+    """One `reasoning_details` entry (OpenRouter's documented shape, which aigw adopts):
+
+        {"type": "reasoning.text", "text", "signature"?, "format", "index"}   readable thinking
+        {"type": "reasoning.encrypted", "data", "format", "index"}            redacted thinking
+
+    `index` numbers the entries of one message, so stream deltas merge by it exactly as the
+    openai SDK merges `tool_calls` (its `accumulate_delta`), and the non-stream message carries
+    the same numbers.
+    """
+    if data is not None:
+        return {"type": "reasoning.encrypted", "data": data, "format": fmt, "index": index}
+    out: dict[str, Any] = {"type": "reasoning.text", "text": text or "", "format": fmt,
+                           "index": index}
+    if signature:
+        out["signature"] = signature
+    return out
+
+
+def replayed_details(message: dict[str, Any], fmt: str) -> list[dict[str, Any]]:
+    """The reasoning entries a client sent back on an assistant message, in order: aigw's
+    `reasoning_details` of format `fmt`, or LiteLLM's `thinking_blocks` (Anthropic block shape)
+    translated to the same entries. Anything else is ignored."""
+    found: list[dict[str, Any]] = []
+    details = message.get("reasoning_details")
+    for d in details if isinstance(details, list) else []:
+        if isinstance(d, dict) and d.get("format", fmt) == fmt and d.get("type") in (
+                "reasoning.text", "reasoning.encrypted"):
+            found.append(d)
+    blocks = message.get("thinking_blocks")
+    if not found and isinstance(blocks, list):
+        for b in blocks:
+            if isinstance(b, dict) and b.get("type") == "thinking":
+                found.append(reasoning_detail(len(found), fmt, text=b.get("thinking"),
+                                              signature=b.get("signature")))
+            elif isinstance(b, dict) and b.get("type") == "redacted_thinking":
+                found.append(reasoning_detail(len(found), fmt, data=b.get("data")))
+    return sorted(found, key=lambda d: d.get("index", 0) if isinstance(d.get("index"), int)
+                  else 0)
 
 
 def completion(*, id: str, model: str, message: dict[str, Any], finish_reason: str,
