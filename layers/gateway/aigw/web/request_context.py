@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 from aigw.ids import now_iso, time_sortable_id
-from aigw.logs import BodyCapture, LogRecord, emit
+from aigw.logs import HEAD_LIMIT, BodyCapture, LogRecord, emit
 
 ASGIApp = Callable[[dict[str, Any], Any, Any], Awaitable[None]]
 STATE_KEY = "aigw_log"
@@ -44,9 +44,10 @@ class RequestContextMiddleware:
         record = LogRecord(id=time_sortable_id(), created_at=now_iso(), path=scope.get("path"),
                            method=scope.get("method"), event_id=event_id, user_agent=user_agent)
         scope.setdefault("state", {})[STATE_KEY] = record
-        # Bodies are only captured when the record may keep them (cf-aig-collect-log-payload).
-        request_body = record.request_body = BodyCapture() if payload else None
-        response_body = record.response_body = BodyCapture() if payload else None
+        # Heads are only kept when the record may keep them (cf-aig-collect-log-payload); sizes
+        # always are.
+        request_body = record.request_body = BodyCapture(HEAD_LIMIT if payload else 0)
+        response_body = record.response_body = BodyCapture(HEAD_LIMIT if payload else 0)
 
         async def receive_captured() -> dict[str, Any]:
             message = await receive()
@@ -80,7 +81,7 @@ class RequestContextMiddleware:
                 _finish(record, started)
 
         try:
-            await self.app(scope, receive_captured if payload else receive, send_with_ids)
+            await self.app(scope, receive_captured, send_with_ids)
         except BaseException:
             record.success = False  # the app failed mid-response
             raise
