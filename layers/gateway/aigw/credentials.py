@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -17,6 +16,8 @@ from typing import Any, Literal
 from aigw.config import Settings
 from aigw.errors import AuthenticationFailed, InvalidRequest
 from aigw.forwarding import unsendable_value
+from aigw.google_auth import cache_key
+from aigw.json_input import parse_json
 from aigw.providers.spec import AuthScheme, Provider, Target
 from aigw.stores.provider_keys import get_provider_key, has_alias
 
@@ -28,6 +29,9 @@ class CredentialUse:
     source: Source
     #: Parsed stored credential for providers whose key is JSON (AWS, Google service accounts).
     parsed: dict[str, Any] | None = None
+    #: (account, SHA-256 of the whole stored secret): what anything derived from the stored
+    #: credential (a minted token) is cached under, so tenants and rotated keys never share.
+    cache_key: tuple[str, str] | None = None
 
 
 def client_brought_credential(auth: AuthScheme, headers: Mapping[str, str],
@@ -47,8 +51,15 @@ def resolve_credential(provider: Provider, account_id: str, gateway_id: str, ali
     if secret is not None:
         parsed = None
         if provider.auth.kind in ("sigv4", "google_token"):
-            parsed = json.loads(secret)
-        return CredentialUse("stored", parsed), secret
+            try:
+                parsed = parse_json(secret)
+            except ValueError:
+                parsed = None
+            if not isinstance(parsed, dict):
+                raise AuthenticationFailed(f"the stored key for provider '{provider.slug}' is "
+                                           "not the JSON document it needs; store it again",
+                                           code=2009)
+        return CredentialUse("stored", parsed, cache_key(account_id, secret)), secret
     if alias and not has_alias(account_id, gateway_id, provider.slug, alias):
         raise InvalidRequest(f"BYOK alias '{alias[:64]}' is not configured for provider "
                              f"'{provider.slug}' on this gateway", code=2040)
@@ -104,8 +115,8 @@ async def attach(provider: Provider, use: CredentialUse, secret: str | None, tar
     if auth.kind == "google_token":
         from aigw.google_auth import access_token
 
-        assert use.parsed is not None
-        out["authorization"] = "Bearer " + await access_token(use.parsed)
+        assert use.parsed is not None and use.cache_key is not None
+        out["authorization"] = "Bearer " + await access_token(use.parsed, use.cache_key)
         return out
     region = target.region or (use.parsed or {}).get("region") or settings.region
     return sign_sigv4(method, url, out, body, auth.service, region, use.parsed)
