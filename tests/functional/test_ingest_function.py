@@ -65,3 +65,31 @@ def test_subscription_event_is_stored_once(events_gateway: None, management: Tes
                             headers=admin_headers).json()["result"]
     assert detail["request_head"] is None and detail["response_head"] is None
     assert detail["time_to_first_byte"] == 410
+
+
+def stream_removal(pk: str, sk: str, by_ttl: bool) -> dict[str, Any]:
+    """A DynamoDB stream record (KEYS_ONLY) of a removed item; TTL removals name the service."""
+    rec: dict[str, Any] = {"eventID": sk, "eventName": "REMOVE", "eventSource": "aws:dynamodb",
+                           "dynamodb": {"Keys": {"pk": {"S": pk}, "sk": {"S": sk}},
+                                        "StreamViewType": "KEYS_ONLY"}}
+    if by_ttl:
+        rec["userIdentity"] = {"type": "Service", "principalId": "dynamodb.amazonaws.com"}
+    return rec
+
+
+def test_ttl_expiries_lower_the_stored_count(events_gateway: None) -> None:
+    from aigw.stores.config_store import config_store
+    from aigw.stores.log_store import LogStore, partition
+
+    invoke(json.loads(EVENT.read_text(encoding="utf-8")))
+    gateway = config_store().gateways.get(ACCOUNT, GATEWAY)
+    assert gateway is not None
+    part = partition(ACCOUNT, gateway)
+    store = LogStore()
+    assert store.count(part) == 3
+    out = invoke({"Records": [stream_removal(f"L#{part}", "a", True),
+                              stream_removal(f"L#{part}", "b", True),
+                              stream_removal(f"L#{part}", "c", False),  # an API delete
+                              stream_removal(f"B#{part}", "a", True)]})  # a body item
+    assert out == {"expired": 2, "gateways": 1}
+    assert store.count(part) == 1

@@ -168,6 +168,12 @@ def test_analytics_rolls_up_per_hour_provider_model(management: TestClient, acco
     by_hour = rows("hour")
     assert [(r["hour"], r["requests"]) for r in by_hour] == [
         ("2026-11-01T10:00:00Z", 3), ("2026-11-01T11:00:00Z", 1)]
+    # Roll-ups expire too, 93 days after the newest log they count.
+    cells = [i for i in table_items(account) if i["pk"]["S"].startswith("A#")]
+    newest = max(int(i["expires_at"]["N"]) for i in table_items(account)
+                 if i["pk"]["S"].startswith("L#"))
+    assert len(cells) == 3 and max(int(c["expires_at"]["N"]) for c in cells) == \
+        newest + 93 * 86_400
     bad = management.get(api(account, "/gateways/gw/analytics"), params={"group_by": "day"},
                          headers=admin_headers)
     assert bad.status_code == 400 and bad.json()["errors"][0]["code"] == 7001

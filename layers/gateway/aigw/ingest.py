@@ -171,6 +171,25 @@ def _store_group(store: LogStore, part: str, gateway: dict[str, Any],
     return [by_id[d["id"]] for d in result.inserted]
 
 
+def handle_expiries(event: dict[str, Any], store: LogStore | None = None) -> dict[str, int]:
+    """DynamoDB stream records of logs the table's TTL removed: lower each gateway's count.
+
+    The template's event filter passes only TTL removals (`userIdentity` is the DynamoDB service)
+    of log items (`pk` starts `L#`); checked again here. Without this the count behind
+    `total_count` and `log_management` would keep logs that expired."""
+    store = store or LogStore()
+    expired: dict[str, int] = {}
+    for rec in event.get("Records", []):
+        identity = rec.get("userIdentity") or {}
+        pk = ((rec.get("dynamodb") or {}).get("Keys") or {}).get("pk", {}).get("S", "")
+        if rec.get("eventName") == "REMOVE" and identity.get("type") == "Service" \
+                and pk.startswith("L#"):
+            expired[pk[2:]] = expired.get(pk[2:], 0) + 1
+    for part, n in expired.items():
+        store.adjust_count(part, -n)
+    return {"expired": sum(expired.values()), "gateways": len(expired)}
+
+
 def handle_subscription(event: dict[str, Any]) -> dict[str, Any]:
     """Lambda entry: decode, ingest, return the counts (the function logs them)."""
     started = time.perf_counter()

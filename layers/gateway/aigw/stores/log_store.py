@@ -39,6 +39,7 @@ from aigw.stores import aws
 INDEXES = {"provider": ("ByProvider", "gp"), "model": ("ByModel", "gm"),
            "success": ("BySuccess", "gs"), "event_id": ("ByEvent", "ge")}
 MAX_TRANSACT = 100
+ROLLUP_EXTRA_SECONDS = 93 * 86_400
 BODY_FIELDS = ("request_head", "request_head_encoding", "response_head", "response_head_encoding")
 
 
@@ -177,10 +178,15 @@ class LogStore:
         for (hour, provider, model), sums in analytics.add_up(chunk).items():
             names = {f"#{i}": name for i, name in enumerate(sums)}
             values = {f":{i}": _n(value) for i, value in enumerate(sums.values())}
+            # A roll-up outlives the logs it counts by the analytics range (93 days).
+            values[":exp"] = _n(max(expires_at(d) for d in chunk
+                                    if analytics.cell_key(d) == (hour, provider, model))
+                                + ROLLUP_EXTRA_SECONDS)
             actions.append({"Update": {
                 "TableName": self.table,
                 "Key": {"pk": {"S": f"A#{part}"}, "sk": {"S": f"{hour}#{provider}#{model}"}},
-                "UpdateExpression": "ADD " + ", ".join(f"#{i} :{i}" for i in range(len(sums))),
+                "UpdateExpression": "ADD " + ", ".join(f"#{i} :{i}" for i in range(len(sums)))
+                                    + " SET expires_at = :exp",
                 "ExpressionAttributeNames": names, "ExpressionAttributeValues": values}})
         try:
             self.client.transact_write_items(TransactItems=actions)
@@ -299,9 +305,12 @@ class LogStore:
         for start in range(0, len(requests), 24):
             self._batch_write(requests[start:start + 24])
         if log_ids:
-            self.client.update_item(
-                TableName=self.table, Key={"pk": {"S": f"C#{part}"}, "sk": {"S": "n"}},
-                UpdateExpression="ADD n :k", ExpressionAttributeValues={":k": _n(-len(log_ids))})
+            self.adjust_count(part, -len(log_ids))
+
+    def adjust_count(self, part: str, delta: int) -> None:
+        self.client.update_item(
+            TableName=self.table, Key={"pk": {"S": f"C#{part}"}, "sk": {"S": "n"}},
+            UpdateExpression="ADD n :k", ExpressionAttributeValues={":k": _n(delta)})
 
     def oldest_ids(self, part: str, k: int) -> list[str]:
         out = self.client.query(
