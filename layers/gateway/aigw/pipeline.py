@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator
 from contextlib import aclosing
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from starlette.responses import StreamingResponse
 
@@ -18,6 +18,7 @@ from aigw.forwarding import header_bytes, request_headers, response_headers
 from aigw.gateways import load_gateway
 from aigw.json_input import parse_json
 from aigw.logs import LogRecord
+from aigw.own_tokens import authenticate_with, screen
 from aigw.providers.registry import (
     CustomLookup,
     is_user_configured,
@@ -52,8 +53,12 @@ def custom_lookup(account_id: str) -> CustomLookup:
 
 async def passthrough(req: Incoming, log: LogRecord) -> StreamingResponse:
     settings = get_settings()
-    headers = {k.lower(): v for k, v in req.headers}
     log.account_id, log.gateway_id, log.provider = req.account_id, req.gateway_id, req.provider
+    # aigw's own tokens are never forwarded: taken out here, they can only authenticate.
+    screened = screen(req.headers, req.query)
+    req = replace(req, headers=screened.headers, query=screened.query)
+    headers = {k.lower(): v for k, v in req.headers}
+    authenticate_with(req.account_id, screened.tokens, headers)
     options = parse_request_options(headers)
     log.metadata = options.metadata
     gateway = load_gateway(req.account_id, req.gateway_id, headers)

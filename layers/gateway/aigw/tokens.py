@@ -110,6 +110,11 @@ def _verified(account: str, presented: str) -> dict[str, Any] | None:
     return doc
 
 
+def is_live_token(account: str, presented: str) -> bool:
+    """Whether `presented` is one of `account`'s tokens, whatever its permissions or scope."""
+    return _verified(account, presented) is not None
+
+
 def verify_run_token(account: str, gateway_id: str, presented: str) -> bool:
     """Whether `presented` may call gateway `gateway_id` of `account` on the data plane."""
     doc = _verified(account, presented)

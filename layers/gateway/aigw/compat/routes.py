@@ -34,6 +34,6 @@ async def embed(request: Request, account_id: str, gateway_id: str) -> Response:
 
 @router.get("/models")
 async def models(request: Request, account_id: str, gateway_id: str) -> dict[str, object]:
-    gateway_headers, _ = split_auth(_headers(request))
+    gateway_headers, _ = split_auth(_headers(request), account_id, gateway_id)
     load_gateway(account_id, gateway_id, gateway_headers)
     return {"object": "list", "data": model_catalog()}

@@ -19,12 +19,12 @@ from aigw.errors import InvalidRequest
 from aigw.gateways import load_gateway
 from aigw.json_input import parse_json
 from aigw.logs import LogRecord
-from aigw.management.auth import bearer, is_admin_token
+from aigw.management.auth import bearer
+from aigw.own_tokens import authenticate_with, is_own_token
 from aigw.pipeline import custom_lookup
 from aigw.providers.registry import is_user_configured, resolve_provider, route_request
 from aigw.providers.spec import Provider, UpstreamCall
 from aigw.request_options import RequestOptions, effective_retry, parse_request_options
-from aigw.tokens import VALUE_PREFIX
 from aigw.upstream import UpstreamRequest, UpstreamResponse, send_with_retries
 
 
@@ -51,22 +51,21 @@ def parse_body(raw: bytes) -> dict[str, Any]:
     return body
 
 
-def split_auth(headers: Mapping[str, str]) -> tuple[dict[str, str], str | None]:
+def split_auth(headers: Mapping[str, str], account_id: str,
+               gateway_id: str) -> tuple[dict[str, str], str | None]:
     """(headers for gateway auth, the client's provider key).
 
-    OpenAI SDKs always send `Authorization: Bearer <api_key>`. When that value is a gateway
-    token (or the admin token) it authenticates to the gateway and stored keys are used;
-    otherwise it is the provider key. `cf-aig-authorization` always wins for the gateway.
+    OpenAI SDKs always send `Authorization: Bearer <api_key>`. When that value is one of aigw's
+    own tokens it is never a provider key (`aigw.own_tokens`): valid for this gateway, it
+    authenticates (unless `cf-aig-authorization` is there) and stored keys are used; otherwise
+    401. Any other value is the provider key.
     """
     gateway_headers = dict(headers)
     key = bearer(headers.get("authorization"))
-    if key is None:
-        return gateway_headers, None
-    is_gateway_token = key.startswith(VALUE_PREFIX) or is_admin_token(key)
-    if is_gateway_token:
-        gateway_headers.setdefault("cf-aig-authorization", f"Bearer {key}")
-        return gateway_headers, None
-    return gateway_headers, key
+    if key is None or not is_own_token(key):
+        return gateway_headers, key
+    authenticate_with(account_id, [key], gateway_headers)
+    return gateway_headers, None
 
 
 def prepare(account_id: str, gateway_id: str, headers: Mapping[str, str], model: object,
@@ -78,7 +77,7 @@ def prepare(account_id: str, gateway_id: str, headers: Mapping[str, str], model:
     log.request_content_type = headers.get("content-type")
     options = parse_request_options(headers)
     log.metadata = options.metadata
-    gateway_headers, client_key = split_auth(headers)
+    gateway_headers, client_key = split_auth(headers, account_id, gateway_id)
     gateway = load_gateway(account_id, gateway_id, gateway_headers)
     log.collect = options.collect_log if options.collect_log is not None else bool(
         gateway.get("collect_logs", True))
