@@ -28,6 +28,7 @@ from tests.functional.inference_support import (
     api,
     assert_gateway_error,
     gw_path,
+    make_gateway,
     store_key,
 )
 
@@ -99,10 +100,7 @@ def test_admin_token_in_the_query_is_not_forwarded(
 
 def test_gateway_token_as_provider_key_authenticates_and_is_not_forwarded(
         inference, management, admin_headers, account, oai):
-    management.post(api(account, "/gateways"), headers=admin_headers,
-                    json={"id": GATEWAY, "cache_invalidate_on_update": False, "cache_ttl": 0,
-                          "collect_logs": True, "rate_limiting_interval": 0,
-                          "rate_limiting_limit": 0, "authentication": True})
+    make_gateway(management, account, admin_headers, authentication=True)
     store_key(management, account, admin_headers, "openai", OPENAI_KEY)
     token = run_token(management, account, admin_headers)
     resp = inference.post(gw_path(account, "openai", "/chat/completions"), json=CHAT,
@@ -133,10 +131,7 @@ def test_run_token_of_another_account_is_401(inference, management, admin_header
 
 def test_run_token_for_another_gateway_is_401_where_authentication_is_on(
         inference, management, admin_headers, account, oai):
-    management.post(api(account, "/gateways"), headers=admin_headers,
-                    json={"id": GATEWAY, "cache_invalidate_on_update": False, "cache_ttl": 0,
-                          "collect_logs": True, "rate_limiting_interval": 0,
-                          "rate_limiting_limit": 0, "authentication": True})
+    make_gateway(management, account, admin_headers, authentication=True)
     token = run_token(management, account, admin_headers, gateways=["elsewhere"])
     resp = inference.post(gw_path(account, "openai", "/chat/completions"), json=CHAT,
                           headers={"authorization": f"Bearer {token}"})
