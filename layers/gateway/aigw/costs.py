@@ -1,97 +1,127 @@
-"""Model prices (USD per million tokens) and the cost estimate on each log record.
+"""Costs: the USD price of one answer, from the `genai-prices` catalogue or the client's rates.
 
-Prices are list prices from each provider's public pricing page (late 2026); `None` where a
-rate is not published or not known to aigw. `cf-aig-custom-cost` overrides the estimate.
+The catalogue is pydantic's maintained `genai-prices` package (pinned in the layer's
+requirements): list prices per provider and model for input, output, cache reads and writes,
+with tiers (e.g. Gemini's long-context rates) and dated price changes; it runs from the data the
+package ships, never from the network. Each provider declaration names its catalogue id
+(`Provider.prices`). Importing the package costs ~100 ms of CPU (bench/costs_lookup.py), so it
+is loaded on the first cost asked for, not at cold start.
+
+Rules: `cf-aig-custom-cost` replaces the catalogue (`total_cost`, or per-token rates); a model
+the catalogue does not know gives `None` (unknown), never 0.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import functools
+from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
-
-@dataclass(frozen=True)
-class Price:
-    input: float
-    output: float
-    cache_read: float | None = None
-    cache_write: float | None = None
+from aigw.providers.spec import Usage
 
 
-_P = Price
-PRICES: dict[str, Price] = {
-    "openai/gpt-5": _P(1.25, 10.0, 0.125),
-    "openai/gpt-5-mini": _P(0.25, 2.0, 0.025),
-    "openai/gpt-5-nano": _P(0.05, 0.40, 0.005),
-    "openai/gpt-4.1": _P(2.0, 8.0, 0.50),
-    "openai/gpt-4.1-mini": _P(0.40, 1.60, 0.10),
-    "openai/gpt-4.1-nano": _P(0.10, 0.40, 0.025),
-    "openai/gpt-4o": _P(2.50, 10.0, 1.25),
-    "openai/gpt-4o-mini": _P(0.15, 0.60, 0.075),
-    "openai/o3": _P(2.0, 8.0, 0.50),
-    "openai/o4-mini": _P(1.10, 4.40, 0.275),
-    "openai/text-embedding-3-small": _P(0.02, 0.0),
-    "openai/text-embedding-3-large": _P(0.13, 0.0),
-    "anthropic/claude-opus-4-1": _P(15.0, 75.0, 1.50, 18.75),
-    "anthropic/claude-sonnet-4-5": _P(3.0, 15.0, 0.30, 3.75),
-    "anthropic/claude-haiku-4-5": _P(1.0, 5.0, 0.10, 1.25),
-    "google-ai-studio/gemini-2.5-pro": _P(1.25, 10.0),
-    "google-ai-studio/gemini-2.5-flash": _P(0.30, 2.50),
-    "google-ai-studio/gemini-2.5-flash-lite": _P(0.10, 0.40),
-    "google-ai-studio/text-embedding-004": _P(0.0, 0.0),
-    "google-vertex-ai/google/gemini-2.5-pro": _P(1.25, 10.0),
-    "google-vertex-ai/google/gemini-2.5-flash": _P(0.30, 2.50),
-    "aws-bedrock/anthropic.claude-sonnet-4-5-20250929-v1:0": _P(3.0, 15.0, 0.30, 3.75),
-    "aws-bedrock/anthropic.claude-haiku-4-5-20251001-v1:0": _P(1.0, 5.0, 0.10, 1.25),
-    "aws-bedrock/amazon.nova-pro-v1:0": _P(0.80, 3.20),
-    "aws-bedrock/amazon.nova-lite-v1:0": _P(0.06, 0.24),
-    "aws-bedrock/amazon.titan-embed-text-v2:0": _P(0.02, 0.0),
-    "aws-bedrock/cohere.embed-english-v3": _P(0.10, 0.0),
-    "cohere/command-a-03-2025": _P(2.50, 10.0),
-    "cohere/command-r-plus-08-2024": _P(2.50, 10.0),
-    "cohere/command-r-08-2024": _P(0.15, 0.60),
-    "cohere/embed-v4.0": _P(0.12, 0.0),
-    "groq/llama-3.3-70b-versatile": _P(0.59, 0.79),
-    "groq/llama-3.1-8b-instant": _P(0.05, 0.08),
-    "mistral/mistral-large-latest": _P(2.0, 6.0),
-    "mistral/mistral-small-latest": _P(0.10, 0.30),
-    "deepseek/deepseek-chat": _P(0.28, 0.42, 0.028),
-    "deepseek/deepseek-reasoner": _P(0.28, 0.42, 0.028),
-    "grok/grok-4": _P(3.0, 15.0, 0.75),
-    "grok/grok-3-mini": _P(0.30, 0.50, 0.075),
-    "cerebras/llama3.1-8b": _P(0.10, 0.10),
-    "workers-ai/@cf/meta/llama-3.1-8b-instruct": _P(0.282, 0.827),
-}
+def custom_cost(usage: Usage, rates: dict[str, float]) -> float:
+    """USD from `cf-aig-custom-cost` rates (USD per token), or its `total_cost`.
+
+    Cache reads and writes use their own rates when given, else `per_token_in`.
+    """
+    if "total_cost" in rates:
+        return float(rates["total_cost"])
+    per_in = float(rates.get("per_token_in", 0.0))
+    read = usage.cache_read_tokens or 0
+    write = usage.cache_write_tokens or 0
+    plain = max((usage.input_tokens or 0) - read - write, 0)
+    return (plain * per_in
+            + read * float(rates.get("per_cache_read_token", per_in))
+            + write * float(rates.get("per_cache_write_token", per_in))
+            + (usage.output_tokens or 0) * float(rates.get("per_token_out", 0.0)))
 
 
-def price_of(provider: str, model: str) -> Price | None:
-    return PRICES.get(f"{provider}/{model}")
+def catalogue_cost(catalogue_id: str | None, model: str | None, usage: Usage,
+                   at: datetime | None = None) -> float | None:
+    """USD at list price, or None when the provider or model is not in the catalogue.
 
+    `at` is the time of the request (default now): prices can change by date, and some by time
+    of day (DeepSeek's off-peak discount).
 
-def estimate_cost(price: Price | None, usage: dict[str, Any],
-                  custom: dict[str, float] | None = None) -> float | None:
-    """USD for one request from OpenAI-shaped usage; custom rates are per token."""
-    prompt = int(usage.get("prompt_tokens") or 0)
-    completion = int(usage.get("completion_tokens") or 0)
-    cached = int(((usage.get("prompt_tokens_details") or {}).get("cached_tokens")) or 0)
-    if custom:
-        if "total_cost" in custom:
-            return custom["total_cost"]
-        return ((prompt - cached) * custom.get("per_token_in", 0.0)
-                + cached * custom.get("per_cache_read_token", custom.get("per_token_in", 0.0))
-                + completion * custom.get("per_token_out", 0.0))
-    if price is None:
+    Tries the model as named, then its last path part (`google/gemini-2.5-pro` on Vertex),
+    then the model the answer reported (`usage.model`: Azure deployments, aliases).
+    """
+    if catalogue_id is None or not usage.reported:
         return None
-    read_rate = price.cache_read if price.cache_read is not None else price.input
-    return ((prompt - cached) * price.input + cached * read_rate
-            + completion * price.output) / 1_000_000
+    from genai_prices import Usage as CatalogueUsage
+    from genai_prices.data_snapshot import get_snapshot
+
+    counts = CatalogueUsage(
+        input_tokens=usage.input_tokens or 0, output_tokens=usage.output_tokens or 0,
+        cache_read_tokens=usage.cache_read_tokens, cache_write_tokens=usage.cache_write_tokens,
+        output_reasoning_tokens=usage.reasoning_tokens)
+    for ref in _model_refs(model, usage.model):
+        try:
+            result = get_snapshot().calc(counts, ref, catalogue_id, None, at, None)
+        except LookupError:
+            continue
+        return float(result.total_price)
+    return None
 
 
+def _model_refs(model: str | None, reported: str | None) -> list[str]:
+    refs: list[str] = []
+    for name in (model, reported):
+        if name:
+            refs += [name] + ([name.rsplit("/", 1)[1]] if "/" in name else [])
+    return list(dict.fromkeys(refs))
+
+
+def cost_of(catalogue_id: str | None, model: str | None, usage: Usage,
+            rates: dict[str, float] | None, at: datetime | None = None) -> float | None:
+    """The record's `cost`: the client's rates when given, else the catalogue's (or None)."""
+    if rates:
+        return custom_cost(usage, rates)
+    return catalogue_cost(catalogue_id, model, usage, at)
+
+
+#: Catalogue price keys (USD per million tokens) -> the names `/compat/models` shows.
+PRICE_FIELDS = {"input_mtok": "input_per_million", "output_mtok": "output_per_million",
+                "cache_read_mtok": "cache_read_per_million",
+                "cache_write_mtok": "cache_write_per_million"}
+
+
+def _pricing(prices: Any) -> dict[str, Any]:
+    """Base rates as plain numbers; tiered rates under `tiers`, one entry per threshold
+    (`above_input_tokens`: the prompt size from which that tier's rates apply to all tokens)."""
+    out: dict[str, Any] = {}
+    tiers: dict[int, dict[str, Any]] = {}
+    for key, name in PRICE_FIELDS.items():
+        value = getattr(prices, key, None)
+        if value is None or isinstance(value, Decimal):
+            out[name] = None if value is None else float(value)
+            continue
+        out[name] = float(value.base)
+        for tier in value.tiers:
+            tiers.setdefault(tier.start, {"above_input_tokens": tier.start})[name] = \
+                float(tier.price)
+    if tiers:
+        out["tiers"] = [tiers[start] for start in sorted(tiers)]
+    return out
+
+
+@functools.cache
 def model_catalog() -> list[dict[str, Any]]:
-    """`GET /compat/models`: OpenAI's model list shape, with aigw's prices attached."""
-    return [{"id": model_id, "object": "model", "created": 0,
-             "owned_by": model_id.split("/", 1)[0],
-             "pricing": {"input_per_million": p.input, "output_per_million": p.output,
-                         "cache_read_per_million": p.cache_read,
-                         "cache_write_per_million": p.cache_write}}
-            for model_id, p in sorted(PRICES.items())]
+    """`GET /compat/models`: OpenAI's model list shape, each model with its current list prices
+    in `pricing` (USD per million tokens; `tiers` where the price depends on prompt size)."""
+    from genai_prices.data_snapshot import get_snapshot
+
+    from aigw.providers.registry import PROVIDERS
+
+    now = datetime.now(UTC)
+    by_id = {p.id: p for p in get_snapshot().providers}
+    out: list[dict[str, Any]] = []
+    for slug, provider in sorted(PROVIDERS.items()):
+        catalogue = by_id.get(provider.prices or "")
+        if catalogue is None:
+            continue
+        out += [{"id": f"{slug}/{model.id}", "object": "model", "created": 0, "owned_by": slug,
+                 "pricing": _pricing(model.get_prices(now))} for model in catalogue.models]
+    return out

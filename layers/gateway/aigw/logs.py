@@ -104,6 +104,9 @@ class LogRecord:
     #: Set later through the logs API (PATCH).
     feedback: int | None = None
     score: float | None = None
+    #: The client's trace context (`cf-aig-otel-trace-id` / `-parent-span-id`), for OTel export.
+    otel_trace_id: str | None = None
+    otel_parent_span_id: str | None = None
     #: False when the client asked for a metadata-only log (`cf-aig-collect-log-payload`).
     payload: bool = True
     #: Whether the gateway (or `cf-aig-collect-log`) wants this record stored.

@@ -16,7 +16,6 @@ from aigw.config import get_settings
 from aigw.credentials import attach, resolve_credential
 from aigw.forwarding import header_bytes, request_headers, response_headers
 from aigw.gateways import load_gateway
-from aigw.json_input import parse_json
 from aigw.logs import LogRecord
 from aigw.own_tokens import authenticate_with, screen
 from aigw.providers.registry import (
@@ -27,8 +26,9 @@ from aigw.providers.registry import (
 )
 from aigw.request_options import effective_retry, parse_request_options
 from aigw.stores.config_store import config_store
+from aigw.stream_usage import ask_for_usage, hide_usage
 from aigw.upstream import UpstreamRequest, UpstreamResponse, body_chunks, send_with_retries
-from aigw.usage import usage_tap
+from aigw.usage import model_of, usage_tap
 
 
 @dataclass
@@ -71,19 +71,19 @@ async def passthrough(req: Incoming, log: LogRecord) -> StreamingResponse:
     query_keys = {p.split("=", 1)[0] for p in req.query.split("&") if p}
     use, secret = resolve_credential(provider, req.account_id, req.gateway_id,
                                      options.byok_alias, headers, query_keys, settings)
-    out_headers = await attach(provider, use, secret, target, url, req.method,
-                               request_headers(req.headers), req.body, settings)
     log.request_content_type = headers.get("content-type")
+    log.model = log.model or model_of(provider, req.rest, req.body, log.request_content_type)
+    # OpenAI-shaped streams are asked for usage when the client did not ask (hidden again below).
+    asked = ask_for_usage(provider, req.rest, req.body)
+    upstream_body = req.body if asked is None else asked
+    out_headers = await attach(provider, use, secret, target, url, req.method,
+                               request_headers(req.headers), upstream_body, settings)
     timeout = options.request_timeout_ms / 1000 if options.request_timeout_ms else None
-    resp = await send_with_retries(UpstreamRequest(req.method, url, out_headers, req.body,
+    resp = await send_with_retries(UpstreamRequest(req.method, url, out_headers, upstream_body,
                                                    egress=is_user_configured(provider)),
                                    effective_retry(options, gateway), timeout)
-    body = relay(resp)
-    if provider.chat is None:
-        # OpenAI-shaped answers carry OpenAI usage: tokens and cost reach the log record.
-        log.model = log.model or model_in(req.body, headers.get("content-type"))
-        body = usage_tap(body, resp.headers.get("content-type"), log, options.custom_cost)
-    return relayed(resp, body)
+    body = usage_tap(relay(resp), resp.headers, provider, log, options.custom_cost)
+    return relayed(resp, body if asked is None else hide_usage(body))
 
 
 def relayed(resp: UpstreamResponse, body: AsyncGenerator[bytes, None],
@@ -96,17 +96,6 @@ def relayed(resp: UpstreamResponse, body: AsyncGenerator[bytes, None],
                             ((k.lower().encode("latin-1", "replace"), header_bytes(v))
                              for k, v in pairs) if value is not None]
     return response
-
-
-def model_in(body: bytes, content_type: str | None) -> str | None:
-    """The `model` field of a JSON request body, for the log record (small bodies only)."""
-    if "json" not in (content_type or "") or len(body) > 256 << 10 or b'"model"' not in body:
-        return None
-    try:
-        model = parse_json(body).get("model")
-    except (ValueError, AttributeError):
-        return None
-    return model if isinstance(model, str) else None
 
 
 async def relay(resp: UpstreamResponse) -> AsyncGenerator[bytes, None]:

@@ -22,37 +22,56 @@ def sse_frame(obj: Any) -> bytes:
 SSE_DONE = b"data: [DONE]\n\n"
 
 
-async def sse_events(chunks: AsyncIterator[bytes]) -> AsyncIterator[StreamEvent]:
-    """Server-sent events whose data is JSON; `[DONE]` and comments are skipped."""
-    buffer = b""
-    event: str | None = None
-    data_lines: list[bytes] = []
-    async for chunk in chunks:
-        buffer += chunk
+class SseParser:
+    """Incremental SSE parsing: bytes in any chunking in, `(event name, data)` per complete
+    event out (data lines joined by newlines; comments skipped)."""
+
+    def __init__(self) -> None:
+        self.buffer = b""
+        self.event: str | None = None
+        self.data_lines: list[bytes] = []
+
+    def feed(self, chunk: bytes) -> list[tuple[str | None, bytes]]:
+        out: list[tuple[str | None, bytes]] = []
+        self.buffer += chunk
         while True:
-            nl = buffer.find(b"\n")
+            nl = self.buffer.find(b"\n")
             if nl < 0:
-                break
-            line, buffer = buffer[:nl].rstrip(b"\r"), buffer[nl + 1:]
+                return out
+            line, self.buffer = self.buffer[:nl].rstrip(b"\r"), self.buffer[nl + 1:]
             if line == b"":
-                if data_lines:
-                    parsed = _parse_data(b"\n".join(data_lines))
-                    if parsed is not None:
-                        yield StreamEvent(event, parsed)
-                event, data_lines = None, []
+                if self.data_lines:
+                    out.append((self.event, b"\n".join(self.data_lines)))
+                self.event, self.data_lines = None, []
             elif line.startswith(b":"):
                 continue
             elif line.startswith(b"event:"):
-                event = line[6:].strip().decode()
+                self.event = line[6:].strip().decode("utf-8", "replace")
             elif line.startswith(b"data:"):
-                data_lines.append(line[5:].lstrip(b" "))
-    tail = buffer.rstrip(b"\r")
-    if tail.startswith(b"data:"):
-        data_lines.append(tail[5:].lstrip(b" "))
-    if data_lines:
-        parsed = _parse_data(b"\n".join(data_lines))
+                self.data_lines.append(line[5:].lstrip(b" "))
+
+    def close(self) -> list[tuple[str | None, bytes]]:
+        """The last event, when the stream ended without its blank line."""
+        tail = self.buffer.rstrip(b"\r")
+        if tail.startswith(b"data:"):
+            self.data_lines.append(tail[5:].lstrip(b" "))
+        out = [(self.event, b"\n".join(self.data_lines))] if self.data_lines else []
+        self.buffer, self.event, self.data_lines = b"", None, []
+        return out
+
+
+async def sse_events(chunks: AsyncIterator[bytes]) -> AsyncIterator[StreamEvent]:
+    """Server-sent events whose data is JSON; `[DONE]` and comments are skipped."""
+    parser = SseParser()
+    async for chunk in chunks:
+        for name, data in parser.feed(chunk):
+            parsed = _parse_data(data)
+            if parsed is not None:
+                yield StreamEvent(name, parsed)
+    for name, data in parser.close():
+        parsed = _parse_data(data)
         if parsed is not None:
-            yield StreamEvent(event, parsed)
+            yield StreamEvent(name, parsed)
 
 
 def _parse_data(data: bytes) -> dict[str, Any] | None:

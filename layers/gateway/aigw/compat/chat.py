@@ -19,10 +19,11 @@ from aigw.compat.upstream_call import parse_body, prepare, send_call
 from aigw.errors import GatewayError
 from aigw.logs import LogRecord
 from aigw.pipeline import relay, relayed
-from aigw.providers.spec import ChatTranslation, UpstreamCall
+from aigw.providers.spec import Provider, UpstreamCall
+from aigw.stream_usage import ask_in_body, hide_usage, wants_usage
 from aigw.streams import SSE_DONE, aws_events, sse_events, sse_frame
 from aigw.upstream import UpstreamResponse, body_chunks, read_json
-from aigw.usage import record_usage, usage_tap
+from aigw.usage import record_openai_usage, usage_tap
 
 logger = logging.getLogger("aigw")
 
@@ -34,8 +35,13 @@ async def chat_completions(account_id: str, gateway_id: str, headers: dict[str, 
     log.model_type = "chat"
     chat = ctx.provider.chat
     stream = bool(body.get("stream"))
+    hide = False
     if chat is None:
-        call = UpstreamCall(path=ctx.provider.chat_path, body={**body, "model": ref.model},
+        upstream_body = {**body, "model": ref.model}
+        # Ask for the stream's usage (and hide the answer's extra parts) when the client did not.
+        hide = ctx.provider.stream_usage_option and wants_usage(upstream_body)
+        call = UpstreamCall(path=ctx.provider.chat_path,
+                            body=ask_in_body(upstream_body) if hide else upstream_body,
                             stream=stream)
     else:
         call = chat.build_request(body, ref.model)
@@ -44,33 +50,36 @@ async def chat_completions(account_id: str, gateway_id: str, headers: dict[str, 
         return await upstream_error(resp, ctx.provider)
     extra = {"cf-aig-provider": ctx.provider.slug, "cf-aig-model": ref.model}
     if chat is None:
-        content_type = resp.headers.get("content-type")
-        relayed_body = usage_tap(relay_or_error_event(resp, call.stream, log), content_type,
-                                 log, ctx.options.custom_cost)
-        return relayed(resp, relayed_body, extra)
+        relayed_body = usage_tap(relay_or_error_event(resp, call.stream, log), resp.headers,
+                                 ctx.provider, log, ctx.options.custom_cost)
+        return relayed(resp, hide_usage(relayed_body) if hide else relayed_body, extra)
     if call.stream:
         include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
-        return StreamingResponse(translate_stream(chat, resp, ref.model, include_usage, log,
-                                                  ctx.options.custom_cost),
+        return StreamingResponse(translate_stream(ctx.provider, resp, ref.model, include_usage,
+                                                  log, ctx.options.custom_cost),
                                  media_type="text/event-stream",
                                  headers={"cache-control": "no-cache", **extra})
     result = chat.parse_response(await read_json(resp), ref.model)
-    record_usage(log, result.get("usage"), ctx.options.custom_cost)
+    record_openai_usage(log, ctx.provider, result.get("usage"), ctx.options.custom_cost)
     return JSONResponse(result, headers=extra)
 
 
-async def translate_stream(chat: ChatTranslation, resp: UpstreamResponse, model: str,
+async def translate_stream(provider: Provider, resp: UpstreamResponse, model: str,
                            include_usage: bool, log: LogRecord,
                            custom: dict[str, float] | None) -> AsyncGenerator[bytes, None]:
+    chat = provider.chat
+    assert chat is not None
     state = chat.new_stream_state(model, include_usage)
     decode = aws_events if chat.stream_framing == "aws-eventstream" else sse_events
     try:
         async for event in decode(body_chunks(resp)):
             for chunk in chat.parse_stream_event(state, event):
-                record_usage(log, chunk.get("usage"), custom)
+                record_openai_usage(log, provider, chunk.get("usage"), custom)
                 yield sse_frame(chunk)
+        # The state keeps the usage whether or not the client asked for the usage chunk.
+        record_openai_usage(log, provider, getattr(state, "usage", None), custom)
         for chunk in chat.finish_stream(state):
-            record_usage(log, chunk.get("usage"), custom)
+            record_openai_usage(log, provider, chunk.get("usage"), custom)
             yield sse_frame(chunk)
         yield SSE_DONE
     except Exception as e:  # noqa: BLE001 - a stream boundary: whatever broke, tell the client

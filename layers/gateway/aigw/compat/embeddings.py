@@ -15,7 +15,7 @@ from aigw.logs import LogRecord
 from aigw.pipeline import relay, relayed
 from aigw.providers.spec import UpstreamCall
 from aigw.upstream import read_json
-from aigw.usage import usage_tap
+from aigw.usage import record_openai_usage, usage_tap
 
 
 async def embeddings(account_id: str, gateway_id: str, headers: dict[str, str], raw_body: bytes,
@@ -35,13 +35,12 @@ async def embeddings(account_id: str, gateway_id: str, headers: dict[str, str], 
     if resp.status >= 400:
         return await upstream_error(resp, ctx.provider)
     if translation is None:
-        return relayed(resp, usage_tap(relay(resp), resp.headers.get("content-type"), log,
+        return relayed(resp, usage_tap(relay(resp), resp.headers, ctx.provider, log,
                                        ctx.options.custom_cost))
     result = translation.parse_response(await read_json(resp), ref.model)
     if body.get("encoding_format") == "base64":
         result = as_base64(result)
-    usage = result.get("usage") or {}
-    log.tokens_in = usage.get("prompt_tokens")
+    record_openai_usage(log, ctx.provider, result.get("usage"), ctx.options.custom_cost)
     return JSONResponse(result)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aigw.providers.anthropic_chat import ANTHROPIC_CHAT
 from aigw.providers.spec import AuthScheme, Provider
+from aigw.providers.usage_readers import ANTHROPIC_USAGE
 
 ANTHROPIC = Provider(
     "anthropic", "https://api.anthropic.com",
@@ -11,4 +12,6 @@ ANTHROPIC = Provider(
                     default_headers=(("anthropic-version", "2023-06-01"),)),
     chat=ANTHROPIC_CHAT,
     embeddings_path=None,
+    usage=ANTHROPIC_USAGE,
+    prices="anthropic",
 )

@@ -12,6 +12,7 @@ from aigw.providers.bedrock_embed import BEDROCK_EMBEDDINGS
 from aigw.providers.hosts import AWS_REGION, require
 from aigw.providers.routing import decoded_segment, join_raw, split_segments
 from aigw.providers.spec import AuthScheme, Provider, RouteContext, Target
+from aigw.providers.usage_readers import BEDROCK_USAGE
 
 
 def route(rest: str, ctx: RouteContext) -> Target:
@@ -30,4 +31,5 @@ BEDROCK_AUTH = AuthScheme(kind="sigv4", service="bedrock",
 AWS_BEDROCK = Provider("aws-bedrock", "https://bedrock-runtime.{region}.amazonaws.com",
                        auth=BEDROCK_AUTH, route=route, chat=BEDROCK_CONVERSE,
                        embeddings=BEDROCK_EMBEDDINGS, embeddings_path=None,
-                       compat_prefix="/bedrock-runtime/{region}")
+                       compat_prefix="/bedrock-runtime/{region}", usage=BEDROCK_USAGE,
+                       prices="aws")

@@ -35,4 +35,6 @@ AZURE_OPENAI = Provider(
     compat_model_format=(r"[^/]+/[^/]+", "azure-openai/{resource}/{deployment}"),
     chat_path=f"/chat/completions?api-version={COMPAT_API_VERSION}",
     embeddings_path=f"/embeddings?api-version={COMPAT_API_VERSION}",
+    prices="azure",
+    stream_usage_option=True,
 )

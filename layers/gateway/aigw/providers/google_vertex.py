@@ -11,6 +11,7 @@ from aigw.providers.gemini_chat import VERTEX_CHAT
 from aigw.providers.hosts import GCP_PROJECT, VERTEX_LOCATION, require
 from aigw.providers.routing import decoded_segment, join_raw, split_segments
 from aigw.providers.spec import AuthScheme, Provider, RouteContext, Target
+from aigw.providers.usage_readers import VERTEX_USAGE
 
 GLOBAL_HOST = "https://aiplatform.googleapis.com"
 
@@ -37,4 +38,5 @@ VERTEX_AUTH = AuthScheme(kind="google_token", client_headers=("authorization",))
 
 GOOGLE_VERTEX_AI = Provider("google-vertex-ai", "https://{region}-aiplatform.googleapis.com",
                             auth=VERTEX_AUTH, route=route, chat=VERTEX_CHAT, embeddings_path=None,
-                            default_region="us-central1")
+                            default_region="us-central1", usage=VERTEX_USAGE,
+                            prices="google")

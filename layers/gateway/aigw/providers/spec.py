@@ -8,8 +8,8 @@ data in `openai_like.py`; the others have a module each.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
 from typing import Any, Literal, Protocol
 
 AuthKind = Literal["header", "sigv4", "google_token"]
@@ -96,6 +96,58 @@ class StreamEvent:
     data: dict[str, Any]
 
 
+@dataclass
+class Usage:
+    """Token counts one answer reported, in one shape for every provider.
+
+    `input_tokens` counts every prompt token, cache reads and writes included (OpenAI's
+    `prompt_tokens`); `output_tokens` every generated token, reasoning included (what providers
+    bill as output). The parts are `None` when the provider did not report them. `model` is the
+    model the answer names, if any (Azure deployments, aliases): prices fall back to it.
+    """
+
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    cache_read_tokens: int | None = None
+    cache_write_tokens: int | None = None
+    reasoning_tokens: int | None = None
+    model: str | None = None
+
+    def updated(self, later: Usage | None) -> Usage:
+        """This usage with every field `later` reports replacing ours (streams report in parts,
+        and a later count supersedes an earlier one)."""
+        if later is None:
+            return self
+        return Usage(**{f.name: (getattr(later, f.name) if getattr(later, f.name) is not None
+                                 else getattr(self, f.name)) for f in fields(Usage)})
+
+    @property
+    def reported(self) -> bool:
+        return self.input_tokens is not None or self.output_tokens is not None
+
+
+@dataclass(frozen=True)
+class UsageReader:
+    """How usage is read from one provider's answers: a JSON body, stream events, headers.
+
+    The core picks the decoder by the answer's content type (SSE, AWS event stream, JSON) and
+    hands each decoded piece to the reader; readers never see bytes or do I/O.
+    """
+
+    #: A whole JSON answer (an object; a list for Gemini's non-SSE stream) -> Usage or None.
+    body: Callable[[Any], Usage | None]
+    #: One decoded stream event -> the usage it reports (partial counts are fine: the core
+    #: merges events with `Usage.updated`), or None.
+    event: Callable[[StreamEvent], Usage | None]
+    #: (path after the provider, parsed JSON request body or None) -> model name, or None.
+    model: Callable[[str, Any], str | None]
+    #: Byte strings of which an SSE event's data must contain one to be worth parsing (a cheap
+    #: filter on the hot path); empty: parse every event.
+    markers: tuple[bytes, ...] = ()
+    #: Response headers -> usage (Bedrock's invoke reports counts as headers), or None.
+    headers: Callable[[Mapping[str, str]], Usage | None] | None = None
+
+
 class ChatTranslation(Protocol):
     """Pure functions between OpenAI chat and one provider's format. No I/O, no logging.
 
@@ -163,3 +215,11 @@ class Provider:
     compat_model_format: tuple[str, str] | None = None
     #: Compat: the `{region}` used when the credential names none (None: the deployment's).
     default_region: str | None = None
+    #: How usage is read from this provider's answers; None: OpenAI-shaped (chat, completions,
+    #: embeddings, Responses API).
+    usage: UsageReader | None = None
+    #: The provider's id in the `genai-prices` catalogue (None: no list prices, cost null).
+    prices: str | None = None
+    #: Whether an OpenAI-shaped stream may be asked for usage (`stream_options.include_usage`)
+    #: when the client did not ask: only providers known to accept the option.
+    stream_usage_option: bool = False

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from aigw.providers.routing import join_raw, split_segments
 from aigw.providers.spec import Provider, RouteContext, Target
+from aigw.providers.usage_readers import WORKERS_AI_USAGE
 
 
 def route(rest: str, ctx: RouteContext) -> Target:
@@ -19,4 +20,5 @@ def route(rest: str, ctx: RouteContext) -> Target:
 
 WORKERS_AI = Provider("workers-ai", "https://api.cloudflare.com/client/v4/accounts/{account_id}/ai",
                       route=route, chat_path="/v1/chat/completions",
-                      embeddings_path="/v1/embeddings")
+                      embeddings_path="/v1/embeddings", usage=WORKERS_AI_USAGE,
+                      prices="cloudflare", stream_usage_option=True)
