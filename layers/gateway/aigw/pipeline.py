@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator
 from contextlib import aclosing
 from dataclasses import dataclass, replace
+from typing import Any
 
 from starlette.responses import StreamingResponse
 
@@ -25,6 +26,7 @@ from aigw.providers.registry import (
     route_request,
 )
 from aigw.request_options import effective_retry, parse_request_options
+from aigw.stores import custom_provider_headers as header_store
 from aigw.stores.config_store import config_store
 from aigw.stream_usage import ask_for_usage, hide_usage
 from aigw.upstream import UpstreamRequest, UpstreamResponse, body_chunks, send_with_retries
@@ -48,7 +50,12 @@ class Incoming:
 
 def custom_lookup(account_id: str) -> CustomLookup:
     """The account's custom providers by slug, from the warm-process config cache."""
-    return lambda slug: config_store().custom_providers.cached_get(account_id, slug)
+    def lookup(slug: str) -> dict[str, Any] | None:
+        doc = config_store().custom_providers.cached_get(account_id, slug)
+        # Header values are secrets: read (cached) from Secrets Manager, never kept in the doc.
+        return header_store.with_values(doc) if doc else None
+
+    return lookup
 
 
 async def passthrough(req: Incoming, log: LogRecord) -> StreamingResponse:

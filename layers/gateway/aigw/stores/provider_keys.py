@@ -203,6 +203,33 @@ def delete_gateway_keys(account: str, gateway: str) -> int:
     return len(configs)
 
 
+def write_secret(name: str, secret: str, description: str) -> None:
+    """Create or overwrite the secret `name` (for other write-only values kept like keys)."""
+    _create_secret(name, secret, description)
+    _reader.clear()
+
+
+def remove_secret(name: str) -> None:
+    """Delete the secret `name` at once (no recovery window); a missing one is fine."""
+    _delete_secret(name)
+    _reader.clear()
+
+
+def read_secret(name: str) -> str | None:
+    """A secret through the hot-path cache (`key_cache_seconds`), or None if it does not exist."""
+    from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
+
+    try:
+        value = _reader.provider().get(name, max_age=get_settings().key_cache_seconds)
+    except GetParameterError as e:
+        cause = e.__context__
+        code = _code(cause) if isinstance(cause, ClientError) else type(cause).__name__
+        if code == "ResourceNotFoundException":
+            return None
+        raise _storage_error("read", code) from None
+    return value if isinstance(value, str) else None
+
+
 def _create_secret(name: str, secret: str, description: str, attempts: int = 5,
                    sleep: Callable[[float], None] = time.sleep) -> None:
     """CreateSecret; adopts an orphan left by an earlier failure (the metadata write is the
