@@ -5,11 +5,11 @@ fed the logs table's stream, filtered to TTL expiries, to keep each gateway's co
 
 from typing import Any
 
-from aws_lambda_powertools import Logger
-
 from aigw.ingest import handle_expiries, handle_subscription
+from aigw.log_context import gateway_logger
 
-logger = Logger(service="aigw-ingest")
+# The gateway's Logger: `aigw.*` module loggers (aigw.ingest's failures among them) share it.
+logger = gateway_logger()
 
 
 @logger.inject_lambda_context

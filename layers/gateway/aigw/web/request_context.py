@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 from aigw.ids import now_iso, time_sortable_id
+from aigw.log_context import bind_log_id
 from aigw.logs import HEAD_LIMIT, BodyCapture, LogRecord, emit
 
 ASGIApp = Callable[[dict[str, Any], Any, Any], Awaitable[None]]
@@ -43,6 +44,7 @@ class RequestContextMiddleware:
                 payload = value.strip().lower() != b"false"
         record = LogRecord(id=time_sortable_id(), created_at=now_iso(), path=scope.get("path"),
                            method=scope.get("method"), event_id=event_id, user_agent=user_agent)
+        bind_log_id(record.id)
         scope.setdefault("state", {})[STATE_KEY] = record
         # Heads are only kept when the record may keep them (cf-aig-collect-log-payload); sizes
         # always are.
