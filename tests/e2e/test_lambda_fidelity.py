@@ -230,3 +230,16 @@ def test_compat_streams_a_chat_completion(compat, gateway, fakes) -> None:
     assert chunks and all(c["object"] == "chat.completion.chunk" for c in chunks)
     assert "".join(c["choices"][0]["delta"].get("content") or "" for c in chunks if c["choices"])
     assert fake.recorder.last.json()["stream"] is True
+
+
+def test_body_over_the_template_limit_is_413_in_the_gateway_shape(inference, gateway) -> None:
+    """The limit the template sets (AIGW_MAX_BODY_BYTES) holds in the built function too."""
+    limit = int(load_template()["Globals"]["Function"]["Environment"]["Variables"][
+        "AIGW_MAX_BODY_BYTES"])
+    conn = http.client.HTTPConnection("127.0.0.1", inference.port, timeout=30)
+    conn.request("POST", f"/v1/{ACCOUNT}/{gateway}/openai/chat/completions",
+                 b"x" * (limit + 1), {"content-type": "application/json"})
+    resp = conn.getresponse()
+    body = json.loads(resp.read())
+    assert resp.status == 413, body
+    assert body["error"][0]["code"] == 2013 and body["httpCode"] == 413

@@ -32,6 +32,8 @@ class Settings:
     # Whether the functions may sign Bedrock calls with their own IAM role (deployed only).
     bedrock_use_role: bool = False
     upstream_overrides: dict[str, str] = field(default_factory=dict)
+    # Request bodies over this many bytes are 413 (aigw.web.body_limit says why 4 MiB).
+    max_body_bytes: int = 4 * 1024 * 1024
     # Egress policy (aigw.egress): user-configured destinations may reach loopback and private
     # addresses (and plain http) only when this is set. Off by default; the template never sets
     # it and `make dev` does not either: local model servers and tests opt in explicitly.
@@ -81,6 +83,7 @@ def settings_from_env(env: dict[str, str] | os._Environ[str] | None = None) -> S
         universal_max_steps=int(e.get("AIGW_UNIVERSAL_MAX_STEPS", "10")),
         public_base_url=(e.get("AIGW_PUBLIC_BASE_URL") or "").rstrip("/") or None,
         upstream_overrides={k[len(prefix):]: v for k, v in e.items() if k.startswith(prefix) and v},
+        max_body_bytes=int(e.get("AIGW_MAX_BODY_BYTES", str(4 * 1024 * 1024))),
         log_retention_days=int(e.get("AIGW_LOG_RETENTION_DAYS") or "30"),
     )
 

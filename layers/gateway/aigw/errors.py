@@ -90,6 +90,13 @@ class Conflict(GatewayError):
     status, code, openai_type = 409, 7003, "invalid_request_error"
 
 
+class PayloadTooLarge(GatewayError):
+    """A request body over `AIGW_MAX_BODY_BYTES` (aigw.web.body_limit). Code 2013 is aigw's
+    choice: Cloudflare documents none for it."""
+
+    status, code, openai_type = 413, 2013, "invalid_request_error"
+
+
 class RateLimited(GatewayError):
     status, code, openai_type = 429, 2003, "rate_limit_error"
 

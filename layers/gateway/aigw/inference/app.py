@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from aigw.inference import routes
 from aigw.web import health
+from aigw.web.body_limit import BodyLimitMiddleware
 from aigw.web.errors import install_error_handlers
 from aigw.web.failures import FailureMiddleware
 from aigw.web.request_context import RequestContextMiddleware
@@ -16,6 +17,7 @@ def create_app() -> FastAPI:
     install_error_handlers(app, "gateway")
     app.include_router(health.router)
     app.include_router(routes.router)
+    app.add_middleware(BodyLimitMiddleware, surface="gateway")
     app.add_middleware(FailureMiddleware, surface="gateway")
     app.add_middleware(RequestContextMiddleware)
     return app

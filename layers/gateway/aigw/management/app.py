@@ -15,6 +15,7 @@ from aigw.management import (
 )
 from aigw.management import tokens as token_routes
 from aigw.management.auth import register_token_verifier
+from aigw.web.body_limit import BodyLimitMiddleware
 from aigw.web.errors import install_error_handlers
 
 
@@ -29,4 +30,5 @@ def create_app() -> FastAPI:
     app.include_router(logs.router)
     app.include_router(analytics.router)
     app.include_router(dynamic_routes.router)
+    app.add_middleware(BodyLimitMiddleware, surface="management")
     return app

@@ -20,7 +20,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from aigw.errors import ErrorDetail, GatewayError, InvalidRequest, MethodNotAllowed, NotFound
+from aigw.errors import (
+    ErrorDetail,
+    GatewayError,
+    InvalidRequest,
+    MethodNotAllowed,
+    NotFound,
+    PayloadTooLarge,
+)
 from aigw.web.request_context import STATE_KEY
 
 Surface = Literal["gateway", "management", "openai"]
@@ -52,6 +59,8 @@ def _from_http_exception(exc: StarletteHTTPException) -> GatewayError:
         return MethodNotAllowed("Method not allowed for this route")
     if exc.status_code == 404:
         return NotFound("No route for that URI", code=7000)
+    if exc.status_code == 413:
+        return PayloadTooLarge(str(exc.detail))
     return GatewayError(str(exc.detail), status=exc.status_code)
 
 

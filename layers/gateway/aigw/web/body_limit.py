@@ -1,0 +1,63 @@
+"""Request bodies over the deployed ceiling are refused with 413, in the surface's error shape.
+
+Deployed, a request reaches a function as one Lambda invocation whose payload (the whole API
+Gateway event) is at most 6 MiB (6,291,456 bytes). The REST API's binary media types are `*/*`,
+so API Gateway base64-encodes every body: a body of N bytes takes 4N/3 of the event, next to the
+headers (twice: `headers` and `multiValueHeaders`) and the request context. The real ceiling for
+a body is therefore about 4.5 MiB less those; `AIGW_MAX_BODY_BYTES` (template.yaml, 4 MiB) keeps
+clear of it, and local mode reads the same variable from the template, so a body refused deployed
+is refused locally. Bodies between the limit and the ceiling get this 413; a larger one never
+reaches the function (Lambda refuses the invocation and API Gateway answers with its own error).
+
+The declared `Content-Length` is checked before anything is read; a body without one (chunked)
+is counted as it arrives and refused once it passes the limit.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from aigw.config import get_settings
+from aigw.errors import PayloadTooLarge
+from aigw.web.errors import Surface, error_response
+from aigw.web.request_context import STATE_KEY
+
+
+def too_large(limit: int) -> PayloadTooLarge:
+    return PayloadTooLarge(f"Request body too large: the limit is {limit} bytes")
+
+
+class BodyLimitMiddleware:
+    def __init__(self, app: Any, surface: Surface) -> None:
+        self.app, self.surface = app, surface
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = get_settings().max_body_bytes
+        declared = next((v for k, v in scope.get("headers", ()) if k == b"content-length"), None)
+        if declared is not None and declared.strip().isdigit() and int(declared) > limit:
+            err = too_large(limit)
+            record = scope.get("state", {}).get(STATE_KEY)
+            if record is not None:
+                record.error_code = err.code
+            await error_response(err, self.surface)(scope, receive, send)
+            return
+        received = 0
+
+        async def counted() -> Any:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    # An HTTPException, not the GatewayError: FastAPI re-raises it from body
+                    # parsing unchanged (it turns other exceptions there into 400s), and the
+                    # error handlers map 413 to PayloadTooLarge.
+                    raise StarletteHTTPException(413, too_large(limit).message)
+            return message
+
+        await self.app(scope, counted, send)
