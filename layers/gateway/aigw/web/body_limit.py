@@ -29,17 +29,21 @@ def too_large(limit: int) -> PayloadTooLarge:
     return PayloadTooLarge(f"Request body too large: the limit is {limit} bytes")
 
 
+def declared_length(scope: dict[str, Any]) -> int | None:
+    """The request's `Content-Length`, if it sent a well-formed one."""
+    value = next((v for k, v in scope.get("headers", ()) if k == b"content-length"), b"")
+    return int(value) if value.strip().isdigit() else None
+
+
 class BodyLimitMiddleware:
+    """Pure ASGI, inside the request-context middleware (so a 413 has its log id and record)."""
+
     def __init__(self, app: Any, surface: Surface) -> None:
         self.app, self.surface = app, surface
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
         limit = get_settings().max_body_bytes
-        declared = next((v for k, v in scope.get("headers", ()) if k == b"content-length"), None)
-        if declared is not None and declared.strip().isdigit() and int(declared) > limit:
+        if scope["type"] == "http" and (declared_length(scope) or 0) > limit:
             err = too_large(limit)
             record = scope.get("state", {}).get(STATE_KEY)
             if record is not None:
@@ -60,4 +64,4 @@ class BodyLimitMiddleware:
                     raise StarletteHTTPException(413, too_large(limit).message)
             return message
 
-        await self.app(scope, counted, send)
+        await self.app(scope, counted if scope["type"] == "http" else receive, send)
