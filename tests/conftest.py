@@ -33,13 +33,17 @@ def local_stack() -> Iterator[object]:
 
 
 def _reset_process_caches() -> None:
-    from aigw.management.auth import forget_admin_token
+    from aigw.admin_auth import forget_admin_token
     from aigw.stores.config_store import config_store
+    from aigw.stores.counters import counters
+    from aigw.stores.response_cache import response_cache
 
     get_settings.cache_clear()
     reset_clients()
     forget_admin_token()
     config_store.cache_clear()
+    counters.cache_clear()
+    response_cache.cache_clear()
 
 
 @pytest.fixture

@@ -8,6 +8,8 @@ from fastapi.testclient import TestClient
 from aigw.config import get_settings
 from aigw.stores import aws
 from aigw.stores.config_store import config_store
+from aigw.stores.counters import counters
+from aigw.stores.response_cache import response_cache
 from aigw_local.functions import load_function_module
 from tests.fakes.upstreams import (
     anthropic,
@@ -21,6 +23,7 @@ from tests.fakes.upstreams import (
 )
 from tests.fakes.upstreams.common import FakeUpstream
 from tests.functional.inference_support import Tap, start_tapped
+from tests.functional.policy_support import SURFACES, Surface
 
 
 @pytest.fixture
@@ -54,6 +57,8 @@ class GatewayEnv:
 def forget_settings() -> None:
     get_settings.cache_clear()
     config_store.cache_clear()
+    counters.cache_clear()
+    response_cache.cache_clear()
     aws._role_session.cache_clear()
 
 
@@ -74,9 +79,16 @@ def inference(local_stack: object) -> Iterator[TestClient]:
 
 @pytest.fixture
 def compat(local_stack: object) -> Iterator[TestClient]:
-    """The compat app in-process, one event loop for the whole test."""
-    with TestClient(load_function_module("compat").app, raise_server_exceptions=False) as client:
+    """The compat app in-process, like `inference`."""
+    with TestClient(load_function_module("compat").app,
+                    raise_server_exceptions=False) as client:
         yield client
+
+
+@pytest.fixture(params=SURFACES, ids=[s.name for s in SURFACES])
+def surface(request: pytest.FixtureRequest) -> Surface:
+    """Each data-plane surface in turn (see `policy_support`)."""
+    return request.param  # type: ignore[no-any-return]
 
 
 @pytest.fixture(scope="session")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -190,7 +191,9 @@ def test_spend_rules_accept_the_cloudflare_api_shape_and_get_ids(management, acc
                   spend_limits={"enabled": True, "rules": rules})
     assert resp.status_code == 200, resp.text
     got = resp.json()["result"]["spend_limits"]["rules"]
-    assert [r["id"] for r in got] == ["rule-1", "mine"]
+    assert re.fullmatch(r"[0-9a-f]{8}", got[0]["id"]) and got[1]["id"] == "mine"
+    assert got[1]["model"] == {"mode": "filter", "values": ["gpt-5-mini"]}
+    assert got[0]["technique"] == "sliding"  # the spec's default
     assert got[0]["provider"] == {"mode": "filter", "values": ["openai"]}
 
 

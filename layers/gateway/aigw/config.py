@@ -51,6 +51,8 @@ class Settings:
     public_base_url: str | None = None
     # Stored request logs expire (DynamoDB TTL) this many days after the request.
     log_retention_days: int = 30
+    # Rate and spend limits when the counters table fails: admit (True) or refuse with 429.
+    limits_fail_open: bool = True
 
     def upstream_override(self, slug: str) -> str | None:
         """`AIGW_UPSTREAM_<SLUG>` replaces a provider's base URL (tests point it at fakes)."""
@@ -82,6 +84,8 @@ def settings_from_env(env: dict[str, str] | os._Environ[str] | None = None) -> S
         idle_timeout_s=float(e.get("AIGW_IDLE_TIMEOUT_SECONDS", "60")),
         universal_max_steps=int(e.get("AIGW_UNIVERSAL_MAX_STEPS", "10")),
         public_base_url=(e.get("AIGW_PUBLIC_BASE_URL") or "").rstrip("/") or None,
+        limits_fail_open=(e.get("AIGW_LIMITS_FAIL_OPEN") or "true").strip().lower()
+        not in {"0", "false", "no", "off"},
         upstream_overrides={k[len(prefix):]: v for k, v in e.items() if k.startswith(prefix) and v},
         max_body_bytes=int(e.get("AIGW_MAX_BODY_BYTES", str(4 * 1024 * 1024))),
         log_retention_days=int(e.get("AIGW_LOG_RETENTION_DAYS") or "30"),

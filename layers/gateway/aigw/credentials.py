@@ -3,8 +3,10 @@
 1. A credential the client sent is forwarded unchanged; stored keys are not consulted.
 2. Otherwise the stored key for alias `default` (or `cf-aig-byok-alias`), attached the way the
    provider declares (header, SigV4 signature, minted Google token).
-3. Otherwise, for SigV4 providers when the deployment allows it, the function's own IAM role.
-4. Otherwise 401, naming what is missing. An explicit alias that is not configured is 400/2040.
+3. Otherwise, for SigV4 providers when the deployment allows it, the function's own IAM role —
+   unless the gateway is `byok_only` or the request says `cf-aig-no-wholesale: true`.
+4. Otherwise 401, naming what is missing (400 when 3 was ruled out by `byok_only` /
+   `cf-aig-no-wholesale`). An explicit alias that is not configured is 400/2040.
 """
 
 from __future__ import annotations
@@ -40,9 +42,20 @@ def client_brought_credential(auth: AuthScheme, headers: Mapping[str, str],
         query_keys & set(auth.client_query_params))
 
 
+def client_credential(auth: AuthScheme, headers: Mapping[str, str], query: str) -> str | None:
+    """The provider credential material the client sent itself (header values and query
+    parameters the provider reads keys from), or None: the cache's credential scope."""
+    parts = [headers[h] for h in auth.client_headers if h in headers]
+    if auth.client_query_params and query:
+        wanted = set(auth.client_query_params)
+        parts += [p for p in query.split("&") if p.split("=", 1)[0] in wanted]
+    return "\n".join(parts) if parts else None
+
+
 def resolve_credential(provider: Provider, account_id: str, gateway_id: str, alias: str | None,
                        headers: Mapping[str, str], query_keys: set[str],
-                       settings: Settings) -> tuple[CredentialUse, str | None]:
+                       settings: Settings, *,
+                       allow_role: bool = True) -> tuple[CredentialUse, str | None]:
     """Which credential this request uses, and the stored secret if it is a stored one."""
     if client_brought_credential(provider.auth, headers, query_keys):
         return CredentialUse("client"), None
@@ -63,9 +76,14 @@ def resolve_credential(provider: Provider, account_id: str, gateway_id: str, ali
     if alias and not has_alias(account_id, gateway_id, provider.slug, alias):
         raise InvalidRequest(f"BYOK alias '{alias[:64]}' is not configured for provider "
                              f"'{provider.slug}' on this gateway", code=2040)
-    if provider.auth.kind == "sigv4" and settings.bedrock_use_role:
-        return CredentialUse("role"), None
     wanted_header = provider.auth.client_headers[0]
+    if provider.auth.kind == "sigv4" and settings.bedrock_use_role and allow_role:
+        return CredentialUse("role"), None
+    if not allow_role:
+        raise InvalidRequest(
+            f"no credential for provider '{provider.slug}', and byok_only / cf-aig-no-wholesale "
+            f"rule out the gateway's own: send the provider's '{wanted_header}' header or store "
+            f"a key for it (provider_configs, alias '{wanted}')")
     raise AuthenticationFailed(
         f"no credential for provider '{provider.slug}': send the provider's '{wanted_header}' "
         f"header or store a key for it (provider_configs, alias '{wanted}')", code=2009)
@@ -123,8 +141,9 @@ async def attach(provider: Provider, use: CredentialUse, secret: str | None, tar
 
 
 def compat_credential(provider: Provider, client_key: str | None, account_id: str,
-                      gateway_id: str, alias: str | None,
-                      settings: Settings) -> tuple[CredentialUse, str | None, dict[str, str]]:
+                      gateway_id: str, alias: str | None, settings: Settings, *,
+                      allow_role: bool = True
+                      ) -> tuple[CredentialUse, str | None, dict[str, str]]:
     """Compat clients (OpenAI SDKs) send the provider key as `Authorization: Bearer`.
 
     For header-auth providers that key is re-attached the provider's way (`x-api-key`, ...);
@@ -137,7 +156,7 @@ def compat_credential(provider: Provider, client_key: str | None, account_id: st
         return CredentialUse("client"), None, {"authorization": f"Bearer {client_key}"}
     try:
         use, secret = resolve_credential(provider, account_id, gateway_id, alias, {}, set(),
-                                         settings)
+                                         settings, allow_role=allow_role)
     except AuthenticationFailed as e:
         raise AuthenticationFailed(
             f"no credential for provider '{provider.slug}': pass the provider's key as the "

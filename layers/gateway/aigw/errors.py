@@ -47,8 +47,11 @@ class GatewayError(Exception):
     openai_type: str = "api_error"
 
     def __init__(self, message: str, *, code: int | None = None, status: int | None = None,
-                 details: list[ErrorDetail] | None = None, param: str | None = None) -> None:
+                 details: list[ErrorDetail] | None = None, param: str | None = None,
+                 headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
+        #: Response headers this error adds (`Retry-After` on 429s), on every surface.
+        self.headers = headers
         self.message = message
         if code is not None:
             self.code = code

@@ -14,6 +14,8 @@ INFRASTRUCTURE = frozenset({"via", "forwarded", "x-real-ip", "x-amzn-trace-id", 
 INFRASTRUCTURE_PREFIXES = ("x-forwarded-", "cloudfront-", "x-amzn-apigateway-")
 # The gateway asks upstreams for identity encoding and relays bytes as they come.
 REQUEST_ONLY_DROP = frozenset({"accept-encoding"})
+# Cloudflare's deprecated spellings of `cf-aig-cache-ttl` / `cf-aig-skip-cache`: the gateway's.
+DEPRECATED_GATEWAY_HEADERS = frozenset({"cf-cache-ttl", "cf-skip-cache"})
 # `date` and `server` describe the connection the client is on: the server in front (uvicorn,
 # API Gateway) always writes its own, so relaying the upstream's made them appear twice
 # ("server: uvicorn, uvicorn"; two Dates, which RFC 9110 allows only once).
@@ -63,6 +65,7 @@ def request_headers(headers: Iterable[tuple[str, str]]) -> dict[str, str]:
     for name, value in headers:
         n = name.lower()
         if (n in HOP_BY_HOP or n in listed or n in INFRASTRUCTURE or n in REQUEST_ONLY_DROP
+                or n in DEPRECATED_GATEWAY_HEADERS
                 or n.startswith("cf-aig-") or n.startswith(INFRASTRUCTURE_PREFIXES)):
             continue
         kept.append((n, value))

@@ -10,14 +10,14 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from aigw.admin_auth import ACCOUNT_ID, bearer, is_admin_token
 from aigw.errors import AuthenticationFailed, Conflict, UnknownGateway
-from aigw.ids import now_iso
-from aigw.management.auth import ACCOUNT_ID, bearer, is_admin_token
-from aigw.management.gateway_schema import (
+from aigw.gateway_schema import (
     GATEWAY_ID_PATTERN,
     default_gateway_settings,
     gateway_document,
 )
+from aigw.ids import now_iso
 from aigw.stores.config_store import config_store
 from aigw.tokens import verify_run_token
 

@@ -22,8 +22,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from urllib.parse import unquote_plus
 
+from aigw.admin_auth import is_admin_token
 from aigw.errors import AuthenticationFailed
-from aigw.management.auth import is_admin_token
 from aigw.tokens import VALUE_PREFIX, is_live_token
 
 #: Formats recognised without knowing the value: gateway tokens, and local admin tokens.

@@ -33,6 +33,8 @@ class RequestOptions:
     skip_cache: bool = False
     cache_key: str | None = None
     custom_cost: dict[str, float] | None = None
+    #: `cf-aig-no-wholesale: true`: no fall-through past stored keys (no IAM-role signing).
+    no_wholesale: bool = False
 
 
 @dataclass(frozen=True)
@@ -122,10 +124,13 @@ def parse_request_options(headers: Mapping[str, str]) -> RequestOptions:
         metadata=_metadata(headers.get("cf-aig-metadata")),
         collect_log=_bool(headers, "cf-aig-collect-log"),
         collect_log_payload=_bool(headers, "cf-aig-collect-log-payload") is not False,
-        cache_ttl=_int(headers, "cf-aig-cache-ttl", 60, 2_592_000),
-        skip_cache=bool(_bool(headers, "cf-aig-skip-cache")),
+        cache_ttl=_int(headers, "cf-aig-cache-ttl" if "cf-aig-cache-ttl" in headers
+                       else "cf-cache-ttl", 60, 2_592_000),
+        skip_cache=bool(_bool(headers, "cf-aig-skip-cache" if "cf-aig-skip-cache" in headers
+                              else "cf-skip-cache")),
         cache_key=headers.get("cf-aig-cache-key") or None,
         custom_cost=_custom_cost(headers.get("cf-aig-custom-cost")),
+        no_wholesale=bool(_bool(headers, "cf-aig-no-wholesale")),
     )
 
 

@@ -12,13 +12,14 @@ import logging
 from collections.abc import AsyncGenerator
 from contextlib import aclosing
 
-from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.responses import Response
 
 from aigw.compat.errors import upstream_error
-from aigw.compat.upstream_call import parse_body, prepare, send_call
+from aigw.compat.upstream_call import open_compat, parse_body, send_call
 from aigw.errors import GatewayError
+from aigw.forwarding import response_headers
 from aigw.logs import LogRecord
-from aigw.pipeline import relay, relayed
+from aigw.pipeline import Answer, is_stream, json_answer, relay, run
 from aigw.providers.spec import Provider, UpstreamCall
 from aigw.stream_usage import ask_in_body, hide_usage, wants_usage
 from aigw.streams import SSE_DONE, aws_events, sse_events, sse_frame
@@ -26,42 +27,51 @@ from aigw.upstream import UpstreamResponse, body_chunks, read_json
 from aigw.usage import record_openai_usage, usage_tap
 
 logger = logging.getLogger("aigw")
+SSE_HEADERS = [("content-type", "text/event-stream; charset=utf-8"), ("cache-control", "no-cache")]
 
 
 async def chat_completions(account_id: str, gateway_id: str, headers: dict[str, str],
                            raw_body: bytes, log: LogRecord) -> Response:
     body = parse_body(raw_body)
-    ctx, ref = prepare(account_id, gateway_id, headers, body.get("model"), log)
+    ex, ref = open_compat(account_id, gateway_id, headers, body.get("model"), log)
     log.model_type = "chat"
-    chat = ctx.provider.chat
-    stream = bool(body.get("stream"))
+    chat = ex.provider.chat
+    custom = ex.options.custom_cost
     hide = False
     if chat is None:
         upstream_body = {**body, "model": ref.model}
         # Ask for the stream's usage (and hide the answer's extra parts) when the client did not.
-        hide = ctx.provider.stream_usage_option and wants_usage(upstream_body)
-        call = UpstreamCall(path=ctx.provider.chat_path,
+        hide = ex.provider.stream_usage_option and wants_usage(upstream_body)
+        call = UpstreamCall(path=ex.provider.chat_path,
                             body=ask_in_body(upstream_body) if hide else upstream_body,
-                            stream=stream)
+                            stream=bool(body.get("stream")))
     else:
         call = chat.build_request(body, ref.model)
-    resp = await send_call(ctx, call)
-    if resp.status >= 400:
-        return await upstream_error(resp, ctx.provider)
-    extra = {"cf-aig-provider": ctx.provider.slug, "cf-aig-model": ref.model}
-    if chat is None:
-        relayed_body = usage_tap(relay_or_error_event(resp, call.stream, log), resp.headers,
-                                 ctx.provider, log, ctx.options.custom_cost)
-        return relayed(resp, hide_usage(relayed_body) if hide else relayed_body, extra)
-    if call.stream:
-        include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
-        return StreamingResponse(translate_stream(ctx.provider, resp, ref.model, include_usage,
-                                                  log, ctx.options.custom_cost),
-                                 media_type="text/event-stream",
-                                 headers={"cache-control": "no-cache", **extra})
-    result = chat.parse_response(await read_json(resp), ref.model)
-    record_openai_usage(log, ctx.provider, result.get("usage"), ctx.options.custom_cost)
-    return JSONResponse(result, headers=extra)
+    extra = [("cf-aig-provider", ex.provider.slug), ("cf-aig-model", ref.model)]
+
+    async def translate(resp: UpstreamResponse) -> Answer:
+        if resp.status >= 400:
+            return await upstream_error(resp, ex.provider)
+        if chat is None:
+            content_type = resp.headers.get("content-type")
+            relayed = usage_tap(relay_or_error_event(resp, call.stream, log), resp.headers,
+                                ex.provider, log, custom)
+            if hide:
+                relayed = hide_usage(relayed)
+            return Answer(resp.status, [*response_headers(resp.headers.items()), *extra],
+                          relayed, is_stream(content_type))
+        if call.stream:
+            include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
+            return Answer(200, [*SSE_HEADERS, *extra],
+                          translate_stream(ex.provider, resp, ref.model, include_usage, log,
+                                           custom),
+                          stream=True)
+        result = chat.parse_response(await read_json(resp), ref.model)
+        record_openai_usage(log, ex.provider, result.get("usage"), custom)
+        return json_answer(200, result, extra)
+
+    return await run(ex, "POST", "/compat/chat/completions", raw_body,
+                     lambda: send_call(ex, call), translate)
 
 
 async def translate_stream(provider: Provider, resp: UpstreamResponse, model: str,

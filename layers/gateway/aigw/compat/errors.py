@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from starlette.responses import JSONResponse, Response
-
 from aigw.json_input import parse_json
+from aigw.pipeline import Answer, bytes_answer, json_answer
 from aigw.providers.spec import Provider
 from aigw.upstream import UpstreamResponse, read_body
 
@@ -31,7 +30,7 @@ def _default_message(data: Any, text: str) -> str:
     return text[:2000] or "upstream error"
 
 
-async def upstream_error(resp: UpstreamResponse, provider: Provider) -> Response:
+async def upstream_error(resp: UpstreamResponse, provider: Provider) -> Answer:
     raw = await read_body(resp)
     text = raw.decode("utf-8", "replace")
     try:
@@ -40,11 +39,11 @@ async def upstream_error(resp: UpstreamResponse, provider: Provider) -> Response
         data = None
     if provider.chat is None and isinstance(data, dict) and isinstance(data.get("error"), dict):
         # Already OpenAI's shape (OpenAI-compatible upstream): pass it through unchanged.
-        return Response(raw, status_code=resp.status, media_type="application/json")
+        return bytes_answer(resp.status, raw)
     message = (provider.chat.error_message(resp.status, data) if provider.chat and data
                is not None else None) or _default_message(data, text)
     error_type = _TYPE_BY_STATUS.get(resp.status, "api_error" if resp.status >= 500
                                      else "invalid_request_error")
     body = {"error": {"message": message, "type": error_type, "code": resp.status,
                       "param": None}}
-    return JSONResponse(body, status_code=resp.status)
+    return json_answer(resp.status, body)

@@ -1,7 +1,8 @@
-"""Shared compat steps: authenticate, pick the provider, credential, target, send.
+"""Compat's part of the policy stage: the OpenAI body, the model reference, the credential
+the SDK sent, and the upstream call built from a translated request.
 
-Chat completions and embeddings differ only in how the body is translated; everything from the
-gateway check to the upstream call is here, once.
+Chat completions and embeddings differ only in how the body is translated; gateway auth,
+cache, limits, the credential and the upstream call are the stage's (`aigw.pipeline`).
 """
 
 from __future__ import annotations
@@ -9,36 +10,21 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
+from aigw.admin_auth import bearer
 from aigw.compat.model_ref import ModelRef, parse_model
-from aigw.config import Settings, get_settings
+from aigw.config import get_settings
 from aigw.credentials import CredentialUse, attach, compat_credential
 from aigw.errors import InvalidRequest
-from aigw.gateways import load_gateway
 from aigw.json_input import parse_json
 from aigw.logs import LogRecord
-from aigw.management.auth import bearer
 from aigw.own_tokens import authenticate_with, is_own_token
-from aigw.pipeline import custom_lookup
+from aigw.pipeline import Exchange, authenticate, custom_lookup
 from aigw.providers.registry import is_user_configured, resolve_provider, route_request
-from aigw.providers.spec import Provider, UpstreamCall
-from aigw.request_options import RequestOptions, effective_retry, parse_request_options
+from aigw.providers.spec import UpstreamCall
+from aigw.request_options import effective_retry
 from aigw.upstream import UpstreamRequest, UpstreamResponse, send_with_retries
-
-
-@dataclass
-class CompatContext:
-    provider: Provider
-    model: str
-    use: CredentialUse
-    secret: str | None
-    extra_headers: dict[str, str]
-    options: RequestOptions
-    gateway: dict[str, Any]
-    account_id: str
-    settings: Settings
 
 
 def parse_body(raw: bytes) -> dict[str, Any]:
@@ -68,20 +54,16 @@ def split_auth(headers: Mapping[str, str], account_id: str,
     return gateway_headers, None
 
 
-def prepare(account_id: str, gateway_id: str, headers: Mapping[str, str], model: object,
-            log: LogRecord) -> tuple[CompatContext, ModelRef]:
+def open_compat(account_id: str, gateway_id: str, headers: Mapping[str, str], model: object,
+                log: LogRecord) -> tuple[Exchange, ModelRef]:
+    """Gateway auth and the provider for a compat request: the stage's step 1 plus compat's
+    model checks. The client's own provider key (if any) is `Exchange.client_credential`."""
     settings = get_settings()
     ref = parse_model(model)
-    log.account_id, log.gateway_id = account_id, gateway_id
     log.provider, log.model = ref.provider, ref.model
     log.request_content_type = headers.get("content-type")
-    options = parse_request_options(headers)
-    log.metadata = options.metadata
     gateway_headers, client_key = split_auth(headers, account_id, gateway_id)
-    gateway = load_gateway(account_id, gateway_id, gateway_headers)
-    log.collect = options.collect_log if options.collect_log is not None else bool(
-        gateway.get("collect_logs", True))
-    log.payload = options.collect_log_payload
+    gateway, options = authenticate(account_id, gateway_id, headers, log, gateway_headers)
     try:
         provider = resolve_provider(ref.provider, custom_lookup(account_id))
     except InvalidRequest as e:
@@ -94,36 +76,39 @@ def prepare(account_id: str, gateway_id: str, headers: Mapping[str, str], model:
     if not provider.compat:
         raise InvalidRequest(f"provider '{provider.slug}' is available on its passthrough route "
                              "only, not on compat", param="model")
-    use, secret, extra = compat_credential(provider, client_key, account_id, gateway_id,
-                                           options.byok_alias, settings)
-    return CompatContext(provider, ref.model, use, secret, extra, options, gateway, account_id,
-                         settings), ref
+    ex = Exchange(log, account_id, gateway_id, gateway, options, provider, settings,
+                  model=ref.model, client_credential=client_key)
+    return ex, ref
 
 
-def fill_placeholders(ctx: CompatContext, path: str, region: str | None) -> str:
-    parsed = ctx.use.parsed or {}
-    region = region or parsed.get("region") or ctx.provider.default_region or ctx.settings.region
-    path = path.replace("{region}", region).replace("{model}", ctx.model)
+def fill_placeholders(ex: Exchange, use: CredentialUse, path: str, region: str | None) -> str:
+    parsed = use.parsed or {}
+    region = region or parsed.get("region") or ex.provider.default_region or ex.settings.region
+    path = path.replace("{region}", region).replace("{model}", ex.model or "")
     if "{project}" in path:
         project = parsed.get("project_id")
         if not project:
-            raise InvalidRequest(f"provider '{ctx.provider.slug}' needs a stored service "
+            raise InvalidRequest(f"provider '{ex.provider.slug}' needs a stored service "
                                  "account key (it names the project) for compat requests")
         path = path.replace("{project}", project)
     return path
 
 
-async def send_call(ctx: CompatContext, call: UpstreamCall) -> UpstreamResponse:
-    full = fill_placeholders(ctx, ctx.provider.compat_prefix + call.path, call.region)
+async def send_call(ex: Exchange, call: UpstreamCall) -> UpstreamResponse:
+    """The stage's step 4 for compat: credential, target, attach, send with retries."""
+    use, secret, extra = compat_credential(ex.provider, ex.client_credential, ex.account_id,
+                                           ex.gateway_id, ex.options.byok_alias, ex.settings,
+                                           allow_role=ex.allow_role)
+    full = fill_placeholders(ex, use, ex.provider.compat_prefix + call.path, call.region)
     path, _, query = full.partition("?")
-    target = route_request(ctx.provider, path, ctx.account_id, ctx.settings)
+    target = route_request(ex.provider, path, ex.account_id, ex.settings)
     url = target.url + (f"?{query}" if query else "")
     body = json.dumps(call.body, separators=(",", ":")).encode()
     headers = {"content-type": "application/json", "accept": "application/json",
-               **call.headers, **ctx.extra_headers}
-    out = await attach(ctx.provider, ctx.use, ctx.secret, target, url, "POST", headers, body,
-                       ctx.settings)
-    timeout = ctx.options.request_timeout_ms / 1000 if ctx.options.request_timeout_ms else None
+               **call.headers, **extra}
+    out = await attach(ex.provider, use, secret, target, url, "POST", headers, body,
+                       ex.settings)
+    timeout = ex.options.request_timeout_ms / 1000 if ex.options.request_timeout_ms else None
     return await send_with_retries(UpstreamRequest("POST", url, out, body,
-                                                   egress=is_user_configured(ctx.provider)),
-                                   effective_retry(ctx.options, ctx.gateway), timeout)
+                                                   egress=is_user_configured(ex.provider)),
+                                   effective_retry(ex.options, ex.gateway), timeout)

@@ -8,21 +8,22 @@ from typing import Any
 from fastapi import APIRouter, Request
 
 from aigw.errors import InvalidRequest, NotFound
-from aigw.ids import now_iso
-from aigw.management.auth import authorize
-from aigw.management.envelope import ok, ok_page
-from aigw.management.gateway_schema import (
+from aigw.gateway_schema import (
     GATEWAY_ID_PATTERN,
     GatewayCreate,
     GatewaySettings,
     gateway_document,
+    validate_gateway,
 )
+from aigw.ids import now_iso
+from aigw.management.auth import authorize
+from aigw.management.envelope import ok, ok_page
 from aigw.management.paging import page_params
 from aigw.stores.config_store import config_store
 from aigw.stores.log_store import LogStore, partition
 from aigw.stores.provider_keys import delete_gateway_keys
 from aigw.stores.route_store import route_store
-from aigw.validation import parse_json_object, validate
+from aigw.validation import parse_json_object
 
 router = APIRouter(prefix="/client/v4/accounts/{account_id}/ai-gateway")
 _GATEWAY_ID = re.compile(GATEWAY_ID_PATTERN)
@@ -48,7 +49,7 @@ async def list_gateways(request: Request, account_id: str) -> dict[str, Any]:
 @router.post("/gateways")
 async def create_gateway(request: Request, account_id: str) -> dict[str, Any]:
     authorize(request, account_id, "edit")
-    body = validate(GatewayCreate, parse_json_object(await request.body()))
+    body = validate_gateway(GatewayCreate, parse_json_object(await request.body()))
     now = now_iso()
     settings = GatewaySettings.model_validate(body.model_dump(exclude={"id"}))
     doc = gateway_document(body.id, settings, now, now)
@@ -65,9 +66,16 @@ async def get_gateway(request: Request, account_id: str, gateway_id: str) -> dic
 @router.put("/gateways/{gateway_id}")
 async def update_gateway(request: Request, account_id: str, gateway_id: str) -> dict[str, Any]:
     authorize(request, account_id, "edit")
-    settings = validate(GatewaySettings, parse_json_object(await request.body()))
+    settings = validate_gateway(GatewaySettings, parse_json_object(await request.body()))
     old = find_gateway(account_id, gateway_id)
     doc = gateway_document(gateway_id, settings, old["created_at"], now_iso())
+    generation = int(old.get("cache_generation") or 0)
+    if settings.cache_invalidate_on_update or old.get("cache_invalidate_on_update"):
+        # The cache key includes the generation: the old answers are never read again and
+        # expire by TTL (other warm processes see the new generation within the config TTL).
+        generation += 1
+    if generation:
+        doc["cache_generation"] = generation
     config_store().gateways.replace(account_id, gateway_id, doc)
     return ok(doc)
 

@@ -13,9 +13,9 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from aigw import tokens
+from aigw.gateway_schema import GatewayId
 from aigw.management.auth import authorize
 from aigw.management.envelope import ok, ok_page
-from aigw.management.gateway_schema import GatewayId
 from aigw.management.paging import page_params
 from aigw.validation import parse_json_object, validate
 

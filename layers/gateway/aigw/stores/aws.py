@@ -34,6 +34,21 @@ def dynamodb() -> "DynamoDBClient":
 
 
 @lru_cache(maxsize=1)
+def dynamodb_hot() -> "DynamoDBClient":
+    """The client for per-request counter and cache calls: short timeouts and no retries
+    (botocore's backoff on a throttled item would add up to seconds to the request), so a slow,
+    throttling or unreachable table costs a request at most ~1 s before the caller bypasses
+    it (fail open) or refuses."""
+    import boto3
+    from botocore.config import Config
+
+    config = Config(retries={"total_max_attempts": 1, "mode": "standard"}, tcp_keepalive=True,
+                    connect_timeout=0.5, read_timeout=1)
+    return boto3.session.Session().client("dynamodb", region_name=get_settings().region,
+                                          config=config)
+
+
+@lru_cache(maxsize=1)
 def secretsmanager() -> "SecretsManagerClient":
     return _client("secretsmanager")
 
@@ -41,6 +56,7 @@ def secretsmanager() -> "SecretsManagerClient":
 def reset_clients() -> None:
     """Forget cached clients (tests that point the process at a new moto server)."""
     dynamodb.cache_clear()
+    dynamodb_hot.cache_clear()
     secretsmanager.cache_clear()
 
 

@@ -107,6 +107,14 @@ def has_alias(account: str, gateway: str, provider: str, alias: str) -> bool:
                                                 alias) is not None
 
 
+def stored_config(account: str, gateway: str, provider: str,
+                  alias: str) -> dict[str, Any] | None:
+    """The metadata of the stored key `alias` would use (`rate_limit` and friends), or None."""
+    if not _ALIAS.fullmatch(alias):
+        return None
+    return _pick(_configs(account, gateway), provider, alias)
+
+
 def get_provider_key(account: str, gateway: str, provider: str, alias: str) -> str | None:
     """The stored key for `alias` (`default`: the gateway's default for `provider`), or None."""
     if not _ALIAS.fullmatch(alias):

@@ -69,7 +69,7 @@ def install_error_handlers(app: FastAPI, surface: Surface) -> None:
         record = request.scope.get("state", {}).get(STATE_KEY)
         if record is not None:
             record.error_code = exc.code
-        return error_response(exc, surface)
+        return error_response(exc, surface, exc.headers)
 
     async def on_http_exception(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         return error_response(_from_http_exception(exc), surface)

@@ -2,8 +2,12 @@
 
 Every answer — success, upstream error, gateway error, unknown route — gets `cf-aig-log-id` (a
 time-sortable id) and `cf-aig-event-id` (the client's, else the log id), and exactly one log
-record, emitted after the last body chunk has been handed to the server. The heads of both
-bodies, the time to the first body byte and the user agent are taken here, for every surface.
+record. The policy stage emits it (`finish_record`) as the last step of its finish, before the
+response's last byte (Lambda may freeze the process once the response has ended); for answers
+that never reach the stage (errors raised before or outside it, unknown routes, a client that
+hung up) this middleware emits it before the last body message, or when the app returns. The
+heads of both bodies, the time to the first body byte and the user agent are taken here, for
+every surface.
 """
 
 from __future__ import annotations
@@ -18,6 +22,25 @@ from aigw.logs import HEAD_LIMIT, BodyCapture, LogRecord, emit
 
 ASGIApp = Callable[[dict[str, Any], Any, Any], Awaitable[None]]
 STATE_KEY = "aigw_log"
+#: Start times of requests whose record is not emitted yet, by record id.
+_open: dict[str, float] = {}
+
+
+def finish_record(record: LogRecord, tail: bytes = b"") -> None:
+    """Emit `record` once: the duration so far, then the line (if the gateway collects logs).
+    `tail` is a last body chunk the stage still holds, added to the captured response head.
+    Later calls for the same record do nothing."""
+    started = _open.pop(record.id, None)
+    if started is None:
+        return
+    record.duration = int((time.perf_counter() - started) * 1000)
+    if tail:
+        if record.response_body is not None:
+            record.response_body.add(tail)
+        if record.time_to_first_byte is None:
+            record.time_to_first_byte = record.duration  # the tail is the first byte out
+    if record.collect:
+        emit(record)
 
 
 def record_of(scope: MutableMapping[str, Any]) -> LogRecord:
@@ -46,6 +69,7 @@ class RequestContextMiddleware:
                            method=scope.get("method"), event_id=event_id, user_agent=user_agent)
         bind_log_id(record.id)
         scope.setdefault("state", {})[STATE_KEY] = record
+        _open[record.id] = started
         # Heads are only kept when the record may keep them (cf-aig-collect-log-payload); sizes
         # always are.
         request_body = record.request_body = BodyCapture(HEAD_LIMIT if payload else 0)
@@ -59,10 +83,8 @@ class RequestContextMiddleware:
 
         extra = [(b"cf-aig-log-id", record.id.encode()),
                  (b"cf-aig-event-id", (event_id or record.id).encode("latin-1"))]
-        emitted = False
 
         async def send_with_ids(message: dict[str, Any]) -> None:
-            nonlocal emitted
             if message["type"] == "http.response.start":
                 record.status_code = message["status"]
                 record.success = 200 <= message["status"] < 400
@@ -75,12 +97,11 @@ class RequestContextMiddleware:
                 chunk = message.get("body", b"")
                 if chunk and record.time_to_first_byte is None:
                     record.time_to_first_byte = int((time.perf_counter() - started) * 1000)
-                if response_body is not None:
-                    response_body.add(chunk)
+                if response_body is not None and record.id in _open:
+                    response_body.add(chunk)  # (the stage adds a tail it emits before)
+                if not message.get("more_body"):
+                    finish_record(record)  # before the last byte: Lambda may freeze after it
             await send(message)
-            if message["type"] == "http.response.body" and not message.get("more_body"):
-                emitted = True
-                _finish(record, started)
 
         try:
             await self.app(scope, receive_captured, send_with_ids)
@@ -88,14 +109,7 @@ class RequestContextMiddleware:
             record.success = False  # the app failed mid-response
             raise
         finally:
-            if not emitted:
-                # The client hung up before the last body message (often right after reading a
-                # complete stream) or the app failed: still exactly one record. Success stays
-                # what the status said unless the pipeline marked a mid-stream failure.
-                _finish(record, started)
-
-
-def _finish(record: LogRecord, started: float) -> None:
-    record.duration = int((time.perf_counter() - started) * 1000)
-    if record.collect:
-        emit(record)
+            # The client hung up before the last body message (often right after reading a
+            # complete stream) or the app failed: still exactly one record. Success stays
+            # what the status said unless the pipeline marked a mid-stream failure.
+            finish_record(record)
