@@ -10,6 +10,7 @@ from aigw.compat.embeddings import embeddings
 from aigw.compat.upstream_call import split_auth
 from aigw.costs import model_catalog
 from aigw.gateways import load_gateway
+from aigw.web.incoming import path_names
 from aigw.web.request_context import record_of
 
 router = APIRouter(prefix="/v1/{account_id}/{gateway_id}/compat")
@@ -21,19 +22,22 @@ def _headers(request: Request) -> dict[str, str]:
 
 
 @router.post("/chat/completions")
-async def chat(request: Request, account_id: str, gateway_id: str) -> Response:
+async def chat(request: Request) -> Response:
+    account_id, gateway_id = path_names(request, 2)
     return await chat_completions(account_id, gateway_id, _headers(request),
                                   await request.body(), record_of(request.scope))
 
 
 @router.post("/embeddings")
-async def embed(request: Request, account_id: str, gateway_id: str) -> Response:
+async def embed(request: Request) -> Response:
+    account_id, gateway_id = path_names(request, 2)
     return await embeddings(account_id, gateway_id, _headers(request), await request.body(),
                             record_of(request.scope))
 
 
 @router.get("/models")
-async def models(request: Request, account_id: str, gateway_id: str) -> dict[str, object]:
+async def models(request: Request) -> dict[str, object]:
+    account_id, gateway_id = path_names(request, 2)
     gateway_headers, _ = split_auth(_headers(request), account_id, gateway_id)
     load_gateway(account_id, gateway_id, gateway_headers)
     return {"object": "list", "data": model_catalog()}

@@ -7,7 +7,7 @@ from starlette.responses import Response
 
 from aigw.pipeline import Incoming, passthrough
 from aigw.universal import universal
-from aigw.web.incoming import header_list, path_tail
+from aigw.web.incoming import header_list, path_names, path_tail
 from aigw.web.request_context import record_of
 
 router = APIRouter()
@@ -16,8 +16,10 @@ METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
 
 @router.api_route("/v1/{account_id}/{gateway_id}/{provider}/{rest:path}", methods=METHODS)
 @router.api_route("/v1/{account_id}/{gateway_id}/{provider}", methods=METHODS)
-async def provider_passthrough(request: Request, account_id: str, gateway_id: str,
-                               provider: str) -> Response:
+async def provider_passthrough(request: Request) -> Response:
+    # Names come from the raw path, segment by segment (`path_names`), not the router's decoded
+    # parameters: the same split gives the tail, so the two never disagree about a `%2F`.
+    account_id, gateway_id, provider = path_names(request, 3)
     incoming = Incoming(
         method=request.method, account_id=account_id, gateway_id=gateway_id, provider=provider,
         rest=path_tail(request, 4), query=request.scope.get("query_string", b"").decode("latin-1"),
@@ -26,6 +28,7 @@ async def provider_passthrough(request: Request, account_id: str, gateway_id: st
 
 
 @router.post("/v1/{account_id}/{gateway_id}")
-async def universal_endpoint(request: Request, account_id: str, gateway_id: str) -> Response:
+async def universal_endpoint(request: Request) -> Response:
+    account_id, gateway_id = path_names(request, 2)
     return await universal(account_id, gateway_id, header_list(request), await request.body(),
                            record_of(request.scope))

@@ -7,6 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
+from aigw.config import get_settings
 from aigw.errors import InvalidRequest, NotFound
 from aigw.gateway_schema import (
     GATEWAY_ID_PATTERN,
@@ -92,17 +93,37 @@ async def delete_gateway(request: Request, account_id: str, gateway_id: str) -> 
     return ok(deleted)
 
 
+#: A host as a URL authority may carry it: DNS labels or a bracketed IPv6 literal, and a port.
+_AUTHORITY = re.compile(r"^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+                        r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*"
+                        r"|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?$")
+
+
 def public_base_url(request: Request) -> str:
-    """The base URL the client used, including API Gateway's stage on execute-api hosts."""
-    headers = request.headers
-    proto = headers.get("x-forwarded-proto") or request.url.scheme
-    host = headers.get("host") or request.url.netloc
-    base = f"{proto}://{host}"
-    event = request.scope.get("aws.event") or {}
-    stage = (event.get("requestContext") or {}).get("stage")
-    if stage and host.endswith(".amazonaws.com"):
-        base += f"/{stage}"
-    return base
+    """The base URL handed to clients, never built from what a client may forge.
+
+    1. `AIGW_PUBLIC_BASE_URL` (the template's `PublicBaseUrl`, e.g. a custom domain);
+    2. deployed: the stack's API URL as API Gateway reports it (`requestContext.domainName` and
+       the stage), not the `Host` or `X-Forwarded-*` headers;
+    3. local: the connection's scheme (http or https only) and the `Host` header, validated as
+       a host name or address with an optional port.
+    """
+    configured = get_settings().public_base_url
+    if configured and configured.startswith(("https://", "http://")):
+        return configured
+    context = (request.scope.get("aws.event") or {}).get("requestContext") or {}
+    domain, stage = context.get("domainName"), context.get("stage")
+    if isinstance(domain, str) and _AUTHORITY.fullmatch(domain):
+        base = f"https://{domain}"
+        if isinstance(stage, str) and stage and stage != "$default" \
+                and domain.endswith(".amazonaws.com") and re.fullmatch(r"[A-Za-z0-9_-]+", stage):
+            base += f"/{stage}"
+        return base
+    host = request.headers.get("host") or ""
+    if not _AUTHORITY.fullmatch(host):
+        raise InvalidRequest("the request's Host header is not a valid host", code=7001)
+    scheme = request.url.scheme if request.url.scheme in ("http", "https") else "http"
+    return f"{scheme}://{host}"
 
 
 @router.get("/gateways/{gateway_id}/url/{provider}")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from starlette.requests import Request
 
@@ -15,6 +15,18 @@ def raw_path(request: Request) -> str:
     if raw:
         return raw.decode("latin-1")
     return quote(request.scope.get("path", ""), safe=_SAFE)
+
+
+def path_names(request: Request, count: int) -> list[str]:
+    """The first `count` segments after `/v1`, each decoded once from the raw path.
+
+    The router matched on the decoded path, where `gw%2Fopenai` is two segments; here it is one
+    segment named `gw/openai` (which no gateway can be called), so the gateway, provider and
+    the tail (`path_tail`) are all read from the same split and can never disagree. Missing
+    segments (an encoded slash merged two) come back as "".
+    """
+    raw = raw_path(request).split("/")[2:2 + count]
+    return [unquote(segment) for segment in raw] + [""] * (count - len(raw))
 
 
 def path_tail(request: Request, skip: int) -> str:
