@@ -159,12 +159,17 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--local-ingest", action="store_true",
+                        help="also store records in-process, as make dev does")
     args = parser.parse_args()
     up, gw = free_port(), free_port()
     upstream = start([sys.executable, "-m", "uvicorn", "--app-dir", str(ROOT / "bench"),
                       "fake_upstream:app", "--port", str(up), "--log-level", "warning",
                       "--no-access-log"], {})
     gateway = start([sys.executable, "-m", "aigw_local"], {
+        # Deployed, logs are stored by another function; the local in-process ingest would
+        # share this process's CPU, so it is measured only on request.
+        "AIGW_LOCAL_INGEST": "on" if args.local_ingest else "off",
         "AIGW_PORT": str(gw), "AIGW_ADMIN_TOKEN": ADMIN,
         "AIGW_UPSTREAM_OPENAI": f"http://127.0.0.1:{up}/v1",
         "AIGW_UPSTREAM_ANTHROPIC": f"http://127.0.0.1:{up}"})

@@ -3,7 +3,9 @@
 Every line `aigw.logs.emit` writes is also queued here; a daemon thread takes what is queued (up
 to `BATCH` lines at a time, as a subscription delivers them) and runs `aigw.ingest.ingest_lines`
 against the local moto tables. The request path only enqueues, so it never waits on DynamoDB;
-records are stored a few milliseconds after their response ends. `flush()` waits for that.
+records are stored a few milliseconds after their response ends. `flush()` waits for that. The
+one difference from deployed: the store writes without DynamoDB transactions, which moto makes
+slower the more the table holds (see `LogStore._apply_serially`).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import threading
 
 from aigw import logs
 from aigw.ingest import IngestStats, ingest_lines
+from aigw.stores.log_store import LogStore
 
 BATCH = 500
 logger = logging.getLogger("aigw.ingest")
@@ -24,6 +27,8 @@ class LocalIngest:
         self._queue: queue.Queue[str] = queue.Queue()
         self._thread: threading.Thread | None = None
         self.stats = IngestStats()
+        # Moto's transactions copy whole tables (see LogStore._apply_serially).
+        self.store = LogStore(transactional=False)
 
     def start(self) -> LocalIngest:
         self._thread = threading.Thread(target=self._run, name="aigw-ingest", daemon=True)
@@ -51,7 +56,7 @@ class LocalIngest:
                 except queue.Empty:
                     break
             try:
-                self.stats.add(ingest_lines(lines))
+                self.stats.add(ingest_lines(lines, self.store))
             except Exception:  # noqa: BLE001 - deployed, Lambda would retry; here, say so
                 logger.exception("local ingest failed for %d lines", len(lines))
             finally:

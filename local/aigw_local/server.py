@@ -119,8 +119,10 @@ def main() -> None:
 
     generated = not os.environ.get("AIGW_ADMIN_TOKEN")
     stack = start_local_stack()
-    # What the CloudWatch Logs subscription does deployed: records are stored as they are emitted.
-    LocalIngest().start()
+    # What the CloudWatch Logs subscription does deployed: records are stored as they are emitted
+    # (AIGW_LOCAL_INGEST=off leaves them on stdout only, as bench/run.py measures the hot path).
+    if os.environ.get("AIGW_LOCAL_INGEST", "on").lower() != "off":
+        LocalIngest().start()
     host = os.environ.get("AIGW_HOST", "127.0.0.1")
     port = int(os.environ.get("AIGW_PORT", "8787"))
     print(f"aigw local: http://{host}:{port}  (moto at {stack.moto.endpoint})", flush=True)

@@ -177,3 +177,22 @@ def test_analytics_rolls_up_per_hour_provider_model(management: TestClient, acco
     bad = management.get(api(account, "/gateways/gw/analytics"), params={"group_by": "day"},
                          headers=admin_headers)
     assert bad.status_code == 400 and bad.json()["errors"][0]["code"] == 7001
+
+
+def test_local_serial_store_is_idempotent_and_stops_inserting(
+        management: TestClient, account: str, admin_headers: dict[str, str]) -> None:
+    """Local mode's store (no transactions, see LogStore._apply_serially) behaves the same."""
+    limited_gateway(management, account, admin_headers, "STOP_INSERTING")
+    serial = LogStore(transactional=False)
+    batch = lines(*(record(account, T0 + minutes(i), i, provider="openai", model="m",
+                           cost=0.5) for i in range(4)))
+    assert ingest_lines(batch, serial).stored == 4
+    before = table_items(account)
+    again = ingest_lines(batch, serial)
+    assert (again.stored, again.duplicates) == (0, 4) and table_items(account) == before
+    set_count(account, 9_999)
+    more = ingest_lines(lines(*(record(account, T0 + minutes(10 + i), 10 + i)
+                                for i in range(3))), serial)
+    assert (more.stored, more.stopped) == (1, 2)
+    cells = [i for i in table_items(account) if i["pk"]["S"].startswith("A#")]
+    assert sum(int(c["requests"]["N"]) for c in cells) == 5
