@@ -31,7 +31,7 @@ $(TOOLS_STAMP): requirements-tools.txt
 dev: $(STAMP)
 	$(PY) -m aigw_local
 
-test: $(STAMP) $(TOOLS_STAMP) lint
+test: $(STAMP) $(TOOLS_STAMP) arm64-strip lint
 	SAM_CLI_TELEMETRY=0 AIGW_SAM=$(abspath $(TOOLS))/bin/sam $(PY) -m pytest $(PYTEST_ARGS)
 
 unit: $(STAMP)
