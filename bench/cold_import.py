@@ -1,143 +1,136 @@
-"""Cold import of each function module: a stand-in for Lambda's init phase.
+"""Cold import of each function module from the built layer, read-only, under python3.13.
 
-    .venv/bin/python bench/cold_import.py [--runs 9] [--top 8]
+    .venv/bin/python bench/cold_import.py [--runs 9] [--build-dir DIR] [--size-arch arm64]
 
-Every run is a fresh interpreter, as a cold Lambda start is, with PYTHONPATH set to the function
-folder and the layer folder (where Lambda puts them). Three medians per module:
+Runs `sam build` for this machine's architecture (or takes an existing build with
+`--build-dir`), then, for every function, imports its module in fresh interpreters inside the
+Lambda sandbox of tests/fakes/lambda_sandbox.py: the layer read-only at /opt, the function at
+/var/task, CPython 3.13 at /var/lang, the module path the Python runtime sets up. So nothing can
+write bytecode, as on Lambda. Two layers are measured:
 
-- `plain`: `python -c "import inference_app"` minus `python -c pass`. This also counts the
-  interpreter tearing the modules down at exit, which a Lambda init never pays.
-- `no exit`: the same, both ending in `os._exit(0)`: start-up plus import, no teardown. The
-  budget applies to this one.
-- `in-proc`: `perf_counter()` around the import inside the child: the import alone.
+- `as built`: the layer as layers/gateway/Makefile builds it (unchecked-hash .pyc);
+- `no .pyc`: the same files with every `__pycache__` removed, which is what a layer built
+  without bytecode (SAM's plain python builder) gives: each cold start compiles every module.
 
-Then one `-X importtime` run per module ranks top-level packages by the import time of all their
-modules, so an over-budget module says what to make lazy.
+Figures are medians of `--runs` fresh processes, the import alone: CPU time (process_time, the
+steadier figure on a shared machine) and wall time (perf_counter).
+Then the layer's size unzipped and zipped (deflate, as SAM packages it); `--size-arch arm64`
+also builds the layer for that architecture and reports its size (the deployed artifact; its
+compiled extensions cannot be imported on another architecture).
+Needs root (mount namespaces) and python3.13 (pyenv's is found).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import statistics
 import subprocess
 import sys
-import time
-from dataclasses import dataclass
+import tempfile
+import zipfile
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-FUNCTIONS = ("inference", "compat", "management")
-BUDGET_MS = 400.0
-_EXIT = "; import os; os._exit(0)"
-_IN_PROCESS = ("import time; t = time.perf_counter(); import {m}; "
-               "print((time.perf_counter() - t) * 1000, flush=True)" + _EXIT)
+sys.path.insert(0, str(REPO_ROOT))
+
+from tests.fakes import lambda_sandbox as sandbox  # noqa: E402
+
+FUNCTIONS = {"InferenceFunction": "inference_app", "CompatFunction": "compat_app",
+             "ManagementFunction": "management_app"}
+_IMPORT = ("import sys, time\n"
+           "sys.path[:1] = ['/var/task', '/opt/python/lib/python3.13/site-packages', "
+           "'/opt/python']\n"
+           "c, t = time.process_time(), time.perf_counter()\n"
+           "import {module}\n"
+           "print((time.process_time() - c) * 1000, (time.perf_counter() - t) * 1000, "
+           "flush=True)\n"
+           "import os; os._exit(0)\n")
 
 
-@dataclass(frozen=True)
-class Offender:
-    package: str
-    self_ms: float
-    modules: int
-
-
-@dataclass(frozen=True)
-class Figures:
-    plain: float
-    no_exit: float
-    in_process: float
-
-
-def lambda_like_env(function: str) -> dict[str, str]:
-    """PYTHONPATH as on Lambda: the function's code root, then the layer's package root.
-
-    The layer folder comes before site-packages so the measured `aigw` is the plain package, not
-    the editable install's import hook.
-    """
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
-    roots = [REPO_ROOT / "functions" / function, REPO_ROOT / "layers" / "gateway"]
-    env["PYTHONPATH"] = os.pathsep.join(str(r) for r in roots)
-    return env
-
-
-def run_python(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    """A fresh interpreter; a failed import stops the benchmark with its traceback."""
-    proc = subprocess.run([sys.executable, *args], env=env, capture_output=True, text=True,
-                          check=False)
+def import_ms(build_dir: Path, function_dir: str, module: str,
+              home: Path) -> tuple[float, float]:
+    """(CPU ms, wall ms) of one cold import in a fresh sandboxed interpreter."""
+    env = sandbox.lambda_environment(function_dir, f"{module}.handler", "us-east-1", 1024, {})
+    proc = subprocess.run(
+        sandbox.sandbox_command(build_dir, function_dir, home,
+                                ["/var/lang/bin/python3", "-c", _IMPORT.format(module=module)]),
+        env=env, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
-        raise SystemExit(f"`python {' '.join(args)}` failed:\n{proc.stderr[-4000:]}")
-    return proc
+        raise SystemExit(f"importing {module} failed:\n{proc.stderr[-4000:]}")
+    cpu, wall = proc.stdout.strip().splitlines()[-1].split()
+    return float(cpu), float(wall)
 
 
-def wall_ms(code: str, env: dict[str, str]) -> float:
-    start = time.perf_counter()
-    run_python(["-c", code], env)
-    return (time.perf_counter() - start) * 1000
+def median_import_ms(build_dir: Path, function_dir: str, module: str, home: Path,
+                     runs: int) -> tuple[float, float]:
+    """Medians of (CPU ms, wall ms). CPU time is the steadier figure on a shared machine."""
+    import_ms(build_dir, function_dir, module, home)  # warm the OS file cache, as a warm host
+    samples = [import_ms(build_dir, function_dir, module, home) for _ in range(runs)]
+    return (statistics.median(c for c, _ in samples), statistics.median(w for _, w in samples))
 
 
-def median_wall_ms(code: str, env: dict[str, str], runs: int) -> float:
-    wall_ms(code, env)  # warm the OS file cache (and write any missing .pyc), as a deployed image
-    return statistics.median(wall_ms(code, env) for _ in range(runs))
+def without_bytecode(build_dir: Path, into: Path) -> Path:
+    """A copy of the build whose layer has no `__pycache__` (function dirs are shared)."""
+    shutil.copytree(build_dir / "GatewayLayer", into / "GatewayLayer", symlinks=True)
+    for cache in sorted((into / "GatewayLayer").rglob("__pycache__"), reverse=True):
+        shutil.rmtree(cache)
+    for function_dir in FUNCTIONS:
+        (into / function_dir).symlink_to(build_dir / function_dir)
+    return into
 
 
-def median_in_process_ms(module: str, env: dict[str, str], runs: int) -> float:
-    code = _IN_PROCESS.format(m=module)
-    return statistics.median(float(run_python(["-c", code], env).stdout) for _ in range(runs))
+def layer_sizes(layer: Path) -> tuple[int, int]:
+    """(unzipped bytes, zipped bytes) of the layer directory."""
+    files = [p for p in layer.rglob("*") if p.is_file()]
+    unzipped = sum(p.stat().st_size for p in files)
+    with tempfile.TemporaryFile() as f:
+        with zipfile.ZipFile(f, "w", zipfile.ZIP_DEFLATED) as z:
+            for p in files:
+                z.write(p, p.relative_to(layer))
+        zipped = f.tell()
+    return unzipped, zipped
 
 
-def measure(module: str, env: dict[str, str], runs: int, base: Figures) -> Figures:
-    return Figures(
-        plain=median_wall_ms(f"import {module}", env, runs) - base.plain,
-        no_exit=median_wall_ms(f"import {module}{_EXIT}", env, runs) - base.no_exit,
-        in_process=median_in_process_ms(module, env, runs))
+def build(arch: str, into: Path, home: Path) -> Path:
+    sam = Path(os.environ.get("AIGW_SAM") or REPO_ROOT / ".venv-tools" / "bin" / "sam")
+    print(f"sam build ({arch}) ...", file=sys.stderr, flush=True)
+    return sandbox.sam_build(sam, REPO_ROOT / "template.yaml", into, arch, home, REPO_ROOT)
 
 
-def import_offenders(module: str, env: dict[str, str], top: int) -> list[Offender]:
-    """Top-level packages by the import time of all their modules, from one -X importtime run.
-
-    Summing each module's *self* time under its top-level package attributes every millisecond
-    once, however deep the import chain that pulled it in.
-    """
-    proc = run_python(["-X", "importtime", "-c", f"import {module}"], env)
-    self_us: dict[str, int] = {}
-    count: dict[str, int] = {}
-    for line in proc.stderr.splitlines():
-        if not line.startswith("import time:") or "imported package" in line:
-            continue
-        own, _cumulative, name = line[len("import time:"):].split("|", 2)
-        package = name.strip().split(".", 1)[0]
-        self_us[package] = self_us.get(package, 0) + int(own)
-        count[package] = count.get(package, 0) + 1
-    ranked = sorted(self_us, key=self_us.__getitem__, reverse=True)[:top]
-    return [Offender(p, self_us[p] / 1000, count[p]) for p in ranked]
+def mb(n: int) -> str:
+    return f"{n / 1e6:.1f} MB"
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=9, help="timed runs per figure (min 7)")
-    parser.add_argument("--top", type=int, default=8, help="import offenders to list")
+    parser.add_argument("--runs", type=int, default=9, help="fresh processes per figure")
+    parser.add_argument("--build-dir", type=Path, help="an existing `sam build` output (host arch)")
+    parser.add_argument("--size-arch", help="also build for this architecture, for its size")
     args = parser.parse_args(argv)
-    runs = max(args.runs, 7)
-
-    env0 = lambda_like_env(FUNCTIONS[0])
-    base = Figures(plain=median_wall_ms("pass", env0, runs),
-                   no_exit=median_wall_ms(_EXIT.lstrip("; "), env0, runs), in_process=0.0)
-    print(f"python {sys.version.split()[0]}, median of {runs} fresh processes; "
-          f"baseline `-c pass` {base.plain:.0f} ms; budget {BUDGET_MS:.0f} ms on `no exit`")
-    print(f"{'module':<16}{'plain':>8}{'no exit':>9}{'in-proc':>9}  verdict")
-    envs = {f"{f}_app": lambda_like_env(f) for f in FUNCTIONS}
-    over = False
-    for module, env in envs.items():
-        fig = measure(module, env, runs, base)
-        verdict = "ok" if fig.no_exit < BUDGET_MS else "OVER"
-        over = over or verdict == "OVER"
-        print(f"{module:<16}{fig.plain:>8.0f}{fig.no_exit:>9.0f}{fig.in_process:>9.0f}  {verdict}")
-
-    for module, env in envs.items():
-        print(f"\n{module}: import time by top-level package (one -X importtime run)")
-        for o in import_offenders(module, env, args.top):
-            print(f"  {o.package:<28}{o.self_ms:>9.1f} ms  ({o.modules} modules)")
-    return 1 if over else 0
+    sandbox.check_can_sandbox()
+    home = sandbox.python313_home()
+    with tempfile.TemporaryDirectory(prefix="aigw-cold-") as tmp:
+        work = Path(tmp)
+        built = args.build_dir or build(sandbox.host_architecture(), work / "host", home)
+        bare = without_bytecode(built, work / "bare")
+        print(f"python 3.13 at /var/lang, layer read-only at /opt ({sandbox.host_architecture()}),"
+              f" median of {args.runs} fresh processes, import only")
+        print(f"{'function module':<18}{'CPU: as built':>14}{'no .pyc':>10}"
+              f"{'wall: as built':>16}{'no .pyc':>10}")
+        for function_dir, module in FUNCTIONS.items():
+            fast = median_import_ms(built, function_dir, module, home, args.runs)
+            slow = median_import_ms(bare, function_dir, module, home, args.runs)
+            print(f"{module:<18}{fast[0]:>11.0f} ms{slow[0]:>7.0f} ms"
+                  f"{fast[1]:>13.0f} ms{slow[1]:>7.0f} ms")
+        sizes = {sandbox.host_architecture(): layer_sizes(built / "GatewayLayer")}
+        if args.size_arch and args.size_arch not in sizes:
+            other = build(args.size_arch, work / args.size_arch, home)
+            sizes[args.size_arch] = layer_sizes(other / "GatewayLayer")
+        for arch, (unzipped, zipped) in sizes.items():
+            print(f"layer ({arch}): {mb(unzipped)} unzipped, {mb(zipped)} zipped")
+    return 0
 
 
 if __name__ == "__main__":
