@@ -23,7 +23,6 @@ Needs root (mount namespaces) and python3.13 (pyenv's is found).
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import statistics
 import subprocess
@@ -93,10 +92,9 @@ def layer_sizes(layer: Path) -> tuple[int, int]:
     return unzipped, zipped
 
 
-def build(arch: str, into: Path, home: Path) -> Path:
-    sam = Path(os.environ.get("AIGW_SAM") or REPO_ROOT / ".venv-tools" / "bin" / "sam")
+def build(arch: str, into: Path) -> Path:
     print(f"sam build ({arch}) ...", file=sys.stderr, flush=True)
-    return sandbox.sam_build(sam, REPO_ROOT / "template.yaml", into, arch, home, REPO_ROOT)
+    return sandbox.build_for(arch, into)
 
 
 def mb(n: int) -> str:
@@ -113,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
     home = sandbox.python313_home()
     with tempfile.TemporaryDirectory(prefix="aigw-cold-") as tmp:
         work = Path(tmp)
-        built = args.build_dir or build(sandbox.host_architecture(), work / "host", home)
+        built = args.build_dir or build(sandbox.host_architecture(), work / "host")
         bare = without_bytecode(built, work / "bare")
         print(f"python 3.13 at /var/lang, layer read-only at /opt ({sandbox.host_architecture()}),"
               f" median of {args.runs} fresh processes, import only")
@@ -126,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
                   f"{fast[1]:>13.0f} ms{slow[1]:>7.0f} ms")
         sizes = {sandbox.host_architecture(): layer_sizes(built / "GatewayLayer")}
         if args.size_arch and args.size_arch not in sizes:
-            other = build(args.size_arch, work / args.size_arch, home)
+            other = build(args.size_arch, work / args.size_arch)
             sizes[args.size_arch] = layer_sizes(other / "GatewayLayer")
         for arch, (unzipped, zipped) in sizes.items():
             print(f"layer ({arch}): {mb(unzipped)} unzipped, {mb(zipped)} zipped")

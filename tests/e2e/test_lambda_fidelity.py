@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,8 +25,6 @@ import pytest
 
 from aigw_local.moto_server import MotoServer, create_tables, start_moto
 from aigw_local.template import (
-    REPO_ROOT,
-    TEMPLATE_PATH,
     TableDefinition,
     function_environment,
     load_template,
@@ -57,15 +54,10 @@ class Built:
 def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
     """One `sam build` per test run, for this machine's architecture (same Makefile and
     template as a deploy; only the `Architecture` parameter differs)."""
-    sam = Path(os.environ.get("AIGW_SAM") or REPO_ROOT / ".venv-tools" / "bin" / "sam")
     try:
         sandbox.check_can_sandbox()
         home = sandbox.python313_home()
-        if not os.access(sam, os.X_OK):
-            raise sandbox.SandboxError(f"SAM CLI not found at {sam}: run `make test` (it builds "
-                                       ".venv-tools) or set AIGW_SAM")
-        out = sandbox.sam_build(sam, TEMPLATE_PATH, tmp_path_factory.mktemp("sam-build"),
-                                sandbox.host_architecture(), home, REPO_ROOT)
+        out = sandbox.build_for(sandbox.host_architecture(), tmp_path_factory.mktemp("sam-build"))
     except sandbox.SandboxError as e:
         failure = str(e)
     else:

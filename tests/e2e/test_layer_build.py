@@ -8,13 +8,12 @@ file 1980-01-01 and /opt is read-only), and test suites and sources nothing impo
 
 from __future__ import annotations
 
-import os
 import struct
 from pathlib import Path
 
 import pytest
 
-from aigw_local.template import REPO_ROOT, TEMPLATE_PATH, load_template
+from aigw_local.template import load_template
 from tests.fakes import lambda_sandbox as sandbox
 
 EM_AARCH64 = 183
@@ -25,10 +24,8 @@ UNCHECKED_HASH = 0b01
 @pytest.fixture(scope="module")
 def layer(tmp_path_factory: pytest.TempPathFactory) -> Path:
     arch = load_template()["Parameters"]["Architecture"]["Default"]
-    sam = Path(os.environ.get("AIGW_SAM") or REPO_ROOT / ".venv-tools" / "bin" / "sam")
     try:
-        out = sandbox.sam_build(sam, TEMPLATE_PATH, tmp_path_factory.mktemp("sam-arm64"), arch,
-                                sandbox.python313_home(), REPO_ROOT)
+        out = sandbox.build_for(arch, tmp_path_factory.mktemp("sam-arm64"))
     except sandbox.SandboxError as e:
         failure = str(e)
     else:

@@ -115,6 +115,25 @@ def check_can_sandbox() -> None:
         raise SandboxError("the Lambda sandbox needs util-linux's unshare and mount")
 
 
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def sam_binary() -> Path:
+    """SAM CLI: `AIGW_SAM` (what `make test` passes), else the repo's .venv-tools."""
+    return Path(os.environ.get("AIGW_SAM") or REPO_ROOT / ".venv-tools" / "bin" / "sam")
+
+
+def build_for(arch: str, build_dir: Path) -> Path:
+    """`sam build` of the repo's template for `arch` into `build_dir`, with what it needs
+    checked first; raises SandboxError saying what is missing."""
+    sam = sam_binary()
+    if not os.access(sam, os.X_OK):
+        raise SandboxError(f"SAM CLI not found at {sam}: run `make test` (it builds .venv-tools)"
+                           " or set AIGW_SAM")
+    return sam_build(sam, REPO_ROOT / "template.yaml", build_dir, arch, python313_home(),
+                     REPO_ROOT)
+
+
 def sam_build(sam: Path, template: Path, build_dir: Path, arch: str, python_home: Path,
               base_dir: Path) -> Path:
     """`sam build` for `arch`: the template parameter and the layer Makefile's AIGW_LAYER_ARCH

@@ -9,21 +9,17 @@ from __future__ import annotations
 import os
 import subprocess
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from aigw_local.template import REPO_ROOT, TEMPLATE_PATH, load_template
+from tests.fakes.lambda_sandbox import sam_binary
 
 STREAMING_FUNCTIONS = ("InferenceFunction", "CompatFunction")
 TTL_TABLES = ("CountersTable", "CacheTable", "LogsTable")
 OUTPUTS = ("ApiUrl", "AdminTokenSecretArn", "ConfigTableName", "CountersTableName",
            "CacheTableName", "LogsTableName")
-
-
-def sam_binary() -> Path:
-    return Path(os.environ.get("AIGW_SAM") or REPO_ROOT / ".venv-tools" / "bin" / "sam")
 
 
 @pytest.fixture(scope="module")
