@@ -107,6 +107,10 @@ class LogRecord:
     #: The client's trace context (`cf-aig-otel-trace-id` / `-parent-span-id`), for OTel export.
     otel_trace_id: str | None = None
     otel_parent_span_id: str | None = None
+    #: Dynamic routes: the route's name, its deployed version id, the element ids passed.
+    route: str | None = None
+    route_version: str | None = None
+    route_path: list[str] | None = None
     #: False when the client asked for a metadata-only log (`cf-aig-collect-log-payload`).
     payload: bool = True
     #: Whether the gateway (or `cf-aig-collect-log`) wants this record stored.

@@ -6,8 +6,9 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from aigw.compat.chat import chat_completions
+from aigw.compat.dynamic import SurfaceCall, dynamic_route, route_name
 from aigw.compat.embeddings import embeddings
-from aigw.compat.upstream_call import split_auth
+from aigw.compat.upstream_call import parse_body, split_auth
 from aigw.costs import model_catalog
 from aigw.gateways import load_gateway
 from aigw.web.incoming import path_names
@@ -21,18 +22,28 @@ def _headers(request: Request) -> dict[str, str]:
             for k, v in request.scope["headers"]}
 
 
+async def _dispatch(request: Request, surface: SurfaceCall) -> Response:
+    """`model: "dynamic/{name}"` runs the route, which calls `surface` per model element."""
+    account_id, gateway_id = path_names(request, 2)
+    raw, headers, log = await request.body(), _headers(request), record_of(request.scope)
+    if b'"dynamic/' in raw:
+        body = parse_body(raw)
+        if route_name(body) is not None:
+            from aigw.routing.counters import route_counters
+
+            return await dynamic_route(account_id, gateway_id, headers, body, log, surface,
+                                       route_counters())
+    return await surface(account_id, gateway_id, headers, raw, log)
+
+
 @router.post("/chat/completions")
 async def chat(request: Request) -> Response:
-    account_id, gateway_id = path_names(request, 2)
-    return await chat_completions(account_id, gateway_id, _headers(request),
-                                  await request.body(), record_of(request.scope))
+    return await _dispatch(request, chat_completions)
 
 
 @router.post("/embeddings")
 async def embed(request: Request) -> Response:
-    account_id, gateway_id = path_names(request, 2)
-    return await embeddings(account_id, gateway_id, _headers(request), await request.body(),
-                            record_of(request.scope))
+    return await _dispatch(request, embeddings)
 
 
 @router.get("/models")
