@@ -162,9 +162,12 @@ async def _first_byte(response: StreamingResponse, timeout_s: float | None) -> C
                                                        "first chunk", status=502))
 
     async def replay() -> AsyncIterator[bytes]:
-        yield chunk
-        async for rest in source:
-            yield rest if isinstance(rest, bytes) else str(rest).encode()
+        try:
+            yield chunk
+            async for rest in source:
+                yield rest if isinstance(rest, bytes) else str(rest).encode()
+        finally:
+            await CompatAttempt(False, response=response).discard()  # a client that hung up
 
     committed = StreamingResponse(replay(), status_code=response.status_code)
     committed.raw_headers = response.raw_headers
