@@ -7,12 +7,15 @@ tests/e2e/test_cloudflare_sdk_routes.py.
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
-from aigw.stores.route_store import route_store
+from aigw.config import get_settings
+from aigw.stores.config_store import build_config_store
+from aigw.stores.route_store import RouteStore, route_store
 from tests.fakes.routes import elements, invalid_cases
 from tests.functional.inference_support import api
 from tests.functional.test_management_gateways import assert_envelope_error
@@ -214,3 +217,29 @@ def test_custom_provider_of_the_account_is_known(management, gateway, account, a
     resp = management.post(routes(account), json={"name": "r", "elements": els},
                            headers=admin_headers)
     assert resp.status_code == 200, resp.text
+
+
+def test_another_warm_process_sees_a_deployment_within_the_cache_age(management, gateway,
+                                                                     account, admin_headers):
+    """A second process (its own config cache, 0.3 s here; AIGW_CONFIG_CACHE_SECONDS, 5 s, in
+    the template) keeps serving what it read until its entry ages out, then the new version."""
+    other_store = build_config_store(get_settings().config_table, 0.3)
+    ref = other_store.routes
+
+    def other_live() -> Any:
+        def col(kind: str) -> Any:
+            return type(ref)(ref.table, kind, kind, ref.cache)
+
+        return RouteStore(ref, col("ROUTE_NAME"), col("ROUTE_VERSION"),
+                          col("ROUTE_DEPLOYMENT")).live_route(account, "gw", "support")
+
+    route = create(management, account, admin_headers)
+    assert other_live()["elements"] == elements("single")
+    made = management.post(routes(account, f"/{route['id']}/versions"),
+                           json={"elements": elements("plans")}, headers=admin_headers)
+    management.post(routes(account, f"/{route['id']}/deployments"),
+                    json={"version_id": made.json()["result"]["version_id"]},
+                    headers=admin_headers)
+    assert other_live()["elements"] == elements("single")  # still within its cache age
+    time.sleep(0.35)
+    assert other_live()["elements"] == elements("plans")
