@@ -126,12 +126,21 @@ async def _call_model(node: Node, account_id: str, gateway_id: str, headers: dic
     # What answered, on every surface (embeddings' relayed answers do not set it themselves).
     _set_header(response, "cf-aig-provider", step.provider)
     _set_header(response, "cf-aig-model", step.model)
-    if not isinstance(response, StreamingResponse):
+    if not _is_stream(response):
+        # A complete answer (its status says how it went): committed without reading it, so
+        # the stage's finish still runs as the client reads the body.
         return CompatAttempt(True, response=response)
+    assert isinstance(response, StreamingResponse)
     left = None
     if step.timeout_ms is not None:
         left = max(0.001, step.timeout_ms / 1000 - (time.monotonic() - started))
     return await _first_byte(response, left)
+
+
+def _is_stream(response: Response) -> bool:
+    content_type = dict(response.raw_headers).get(b"content-type", b"")
+    return isinstance(response, StreamingResponse) and content_type.startswith(
+        b"text/event-stream")
 
 
 def _set_header(response: Response, name: str, value: str) -> None:
@@ -206,8 +215,7 @@ def _charging(response: Response, windows: list[tuple[str, int]], log: LogRecord
         charge()
         return response
     source = response.body_iterator
-    content_type = dict(response.raw_headers).get(b"content-type", b"")
-    stream = content_type.startswith(b"text/event-stream")
+    stream = _is_stream(response)
 
     async def body() -> AsyncIterator[bytes]:
         try:
