@@ -88,10 +88,12 @@ def ok_result(r: Replayed) -> Any:
 def empty_account(local_stack: object) -> None:
     """Delete whatever an earlier case (or run) left in the events' fixed account."""
     from aigw.stores.config_store import config_store
+    from aigw.stores.route_store import route_store
 
     gateways = config_store().gateways
     for gw in gateways.list(ACCOUNT):
         gateways.delete(ACCOUNT, gw["id"])
+        route_store().delete_gateway_routes(ACCOUNT, gw["id"])
 
 
 def check_create(r: Replayed) -> None:
@@ -126,6 +128,15 @@ def check_put(r: Replayed) -> None:
     assert gw["created_at"] < gw["modified_at"]
 
 
+def check_route_create(r: Replayed) -> None:
+    """A dynamic route: version 1 created and deployed (`sam local invoke -e` shows the same)."""
+    sent = event_body(load_event("management-routes-create"))
+    route = ok_result(r)
+    assert route["name"] == sent["name"] and route["elements"] == sent["elements"]
+    assert route["gateway_id"] == GATEWAY and route["version"]["active"] == "true"
+    assert route["deployment"]["version_id"] == route["version"]["version_id"]
+
+
 def check_delete(r: Replayed) -> None:
     assert ok_result(r)["id"] == GATEWAY
     gone = replay("management-gateways-get")
@@ -140,6 +151,7 @@ CASES: list[tuple[str, list[str], Callable[[Replayed], None]]] = [
     ("management-gateways-url", ["management-gateways-create"], check_url),
     ("management-gateways-put", ["management-gateways-create"], check_put),
     ("management-gateways-delete", ["management-gateways-create"], check_delete),
+    ("management-routes-create", ["management-gateways-create"], check_route_create),
 ]
 
 
