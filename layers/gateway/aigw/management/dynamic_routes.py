@@ -116,6 +116,18 @@ def _new_deployment(version_id: str) -> dict[str, Any]:
             "created_at": now_iso()}
 
 
+def _newest_first(docs: list[dict[str, Any]], id_key: str) -> list[dict[str, Any]]:
+    return sorted(docs, key=lambda d: (d["created_at"], d[id_key]), reverse=True)
+
+
+def _live(route: dict[str, Any], version: dict[str, Any],
+          deployment: dict[str, Any]) -> dict[str, Any]:
+    """`route` serving `version` through `deployment` (what the data plane reads)."""
+    return {**route, "deployment": deployment, "elements": version["elements"],
+            "version": {"version_id": version["version_id"],
+                        "created_at": version["created_at"]}}
+
+
 def _name_taken(name: str) -> Conflict:
     return Conflict(f"a route named '{name}' already exists in this gateway")
 
@@ -129,11 +141,8 @@ async def create_route(request: Request, account_id: str, gateway_id: str) -> di
     version = _new_version(elements)
     deployment = _new_deployment(version["version_id"])
     now = now_iso()
-    route = {"id": uuid.uuid4().hex, "name": name, "gateway_id": gateway_id, "created_at": now,
-             "modified_at": now, "deployment": deployment,
-             "version": {"version_id": version["version_id"],
-                         "created_at": version["created_at"]},
-             "elements": elements}
+    route = _live({"id": uuid.uuid4().hex, "name": name, "gateway_id": gateway_id,
+                   "created_at": now, "modified_at": now}, version, deployment)
     try:
         route_store().create_route(account_id, gateway_id, route, version, deployment)
     except Conflict as e:
@@ -145,8 +154,7 @@ async def create_route(request: Request, account_id: str, gateway_id: str) -> di
 async def list_routes(request: Request, account_id: str, gateway_id: str) -> dict[str, Any]:
     authorize(request, account_id, "read")
     find_gateway(account_id, gateway_id)
-    routes = sorted(route_store().list_routes(account_id, gateway_id),
-                    key=lambda r: (r["created_at"], r["id"]), reverse=True)
+    routes = _newest_first(route_store().list_routes(account_id, gateway_id), "id")
     return _data("routes", [route_view(account_id, r) for r in routes], request)
 
 
@@ -198,8 +206,8 @@ async def list_versions(request: Request, account_id: str, gateway_id: str,
                         route_id: str) -> dict[str, Any]:
     authorize(request, account_id, "read")
     route = _find_route(account_id, gateway_id, route_id)
-    versions = sorted(route_store().list_versions(account_id, gateway_id, route["id"]),
-                      key=lambda v: (v["created_at"], v["version_id"]), reverse=True)
+    versions = _newest_first(route_store().list_versions(account_id, gateway_id, route["id"]),
+                             "version_id")
     live = route["version"]["version_id"]
     return _data("versions", [_version_view(v, live) for v in versions], request)
 
@@ -233,10 +241,7 @@ async def create_deployment(request: Request, account_id: str, gateway_id: str,
                                                               "version of this route")])
     deployment = _new_deployment(version["version_id"])
     store.add_deployment(account_id, gateway_id, route["id"], deployment)
-    live = {**route, "deployment": deployment, "modified_at": now_iso(),
-            "version": {"version_id": version["version_id"],
-                        "created_at": version["created_at"]},
-            "elements": version["elements"]}
+    live = _live({**route, "modified_at": now_iso()}, version, deployment)
     store.replace_route(account_id, gateway_id, live)
     return _ok(route_view(account_id, live))
 
@@ -246,6 +251,6 @@ async def list_deployments(request: Request, account_id: str, gateway_id: str,
                            route_id: str) -> dict[str, Any]:
     authorize(request, account_id, "read")
     route = _find_route(account_id, gateway_id, route_id)
-    deployments = sorted(route_store().list_deployments(account_id, gateway_id, route["id"]),
-                         key=lambda d: (d["created_at"], d["deployment_id"]), reverse=True)
+    deployments = _newest_first(
+        route_store().list_deployments(account_id, gateway_id, route["id"]), "deployment_id")
     return _data("deployments", deployments, request)
