@@ -110,3 +110,15 @@ def test_metadata_condition_and_rollback(routed, stack: SdkStack) -> None:
     routing.create_deployment(route.id, account_id=stack.account, gateway_id=GATEWAY,
                               version_id=route.version.version_id)
     assert (model_for("free"), model_for("paid")) == ("gpt-4o-mini", "gpt-4o")
+
+
+def test_budget_switches_model_once_spent(routed, stack: SdkStack) -> None:
+    """0.0001 USD per team per hour; each answer costs 0.00006 here (cf-aig-custom-cost)."""
+    cf, client = routed
+    create_route(cf, stack, "budget", elements("budget"))
+    headers = {"cf-aig-metadata": json.dumps({"team": "e2e"}),
+               "cf-aig-custom-cost": json.dumps({"total_cost": 0.00006})}
+    models = [client.chat.completions.with_raw_response.create(
+        model="dynamic/budget", messages=HELLO, extra_headers=headers).headers["cf-aig-model"]
+        for _ in range(3)]
+    assert models == ["gpt-4o", "gpt-4o", "gpt-4o-mini"]
