@@ -243,3 +243,12 @@ def test_another_warm_process_sees_a_deployment_within_the_cache_age(management,
     assert other_live()["elements"] == elements("single")  # still within its cache age
     time.sleep(0.35)
     assert other_live()["elements"] == elements("plans")
+
+
+def test_non_finite_numbers_anywhere_are_a_7001_not_a_500(management, gateway, account,
+                                                           admin_headers):
+    els = elements("single")
+    els[1]["properties"]["note"] = float("nan")  # json.dumps writes NaN, json.loads reads it
+    resp = management.post(routes(account), content=json.dumps({"name": "n", "elements": els}),
+                           headers={**admin_headers, "content-type": "application/json"})
+    assert assert_envelope_error(resp, 400, 7001)[0]["path"] == ["elements"]

@@ -76,3 +76,21 @@ def test_invalid_graph_is_refused_precisely(case: Path) -> None:
         assert any(path == want["path"] and want["contains"] in message
                    for path, message in got), f"{spec['description']}: {want} not in {got}"
     assert len(got) == len(spec["errors"]), got
+
+
+@pytest.mark.parametrize("mutate", [
+    lambda els: els[1].__setitem__("id", ["not", "hashable"]),
+    lambda els: els[1]["properties"].__setitem__("timeout", float("inf")),
+    lambda els: els[1]["properties"].__setitem__("retries", float("nan")),
+    lambda els: els[1]["properties"].__setitem__("retries", 10 ** 400),
+    lambda els: els[1].__setitem__("outputs", {"success": {"elementId": ["x"]}}),
+    lambda els: els[1].__setitem__("properties", "model"),
+    lambda els: els.append("element"),
+])
+def test_odd_json_is_refused_never_crashes(mutate: Any) -> None:
+    """Bodies parsed from JSON can hold lists where strings belong, Infinity and NaN (Python's
+    json accepts them) or huge numbers: each is a 7001, never an exception of another kind."""
+    els = elements("single")
+    mutate(els)
+    with pytest.raises(ValidationFailed):
+        compile_graph(els, known)

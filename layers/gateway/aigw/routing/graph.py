@@ -16,6 +16,7 @@ conditions parse.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -118,7 +119,7 @@ def _parse_elements(elements: object, provider_known: ProviderKnown,
     if len(elements) > MAX_ELEMENTS:
         problems.append(FieldProblem(["elements"], f"at most {MAX_ELEMENTS} elements"))
         return {}
-    ids = {e.get("id") for e in elements if isinstance(e, Mapping)}
+    ids = {e["id"] for e in elements if isinstance(e, Mapping) and isinstance(e.get("id"), str)}
     nodes: dict[str, Node] = {}
     for i, raw in enumerate(elements):
         node = _parse_element(i, raw, ids, provider_known, problems)
@@ -266,15 +267,17 @@ def _number(props: Mapping[str, Any], name: str, p: _Problems, *, low: float, hi
         if required:
             p.add(["properties", name], "is required")
         return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
-        p.add(["properties", name], f"must be a number, got {type(value).__name__}")
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or (
+            isinstance(value, float) and not math.isfinite(value)):
+        p.add(["properties", name], f"must be a finite number, got {str(value)[:32]}")
         return None
     if integer and value != int(value):
         p.add(["properties", name], f"must be a whole number, got {value}")
         return None
     if value > high or value < low or (low_open and value == low):
         lower = f"above {low:g}" if low_open else f"at least {low:g}"
-        p.add(["properties", name], f"must be {lower} and at most {high:g}, got {value:g}")
+        shown = f"{value:g}" if abs(value) < 1e300 else str(value)[:32]
+        p.add(["properties", name], f"must be {lower} and at most {high:g}, got {shown}")
         return None
     return value
 
