@@ -251,4 +251,4 @@ def test_non_finite_numbers_anywhere_are_a_7001_not_a_500(management, gateway, a
     els[1]["properties"]["note"] = float("nan")  # json.dumps writes NaN, json.loads reads it
     resp = management.post(routes(account), content=json.dumps({"name": "n", "elements": els}),
                            headers={**admin_headers, "content-type": "application/json"})
-    assert assert_envelope_error(resp, 400, 7001)[0]["path"] == ["elements"]
+    assert_envelope_error(resp, 400, 7001)  # the body reader refuses NaN anywhere
