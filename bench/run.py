@@ -36,6 +36,14 @@ STREAM = json.dumps({"model": "gpt-5-mini", "stream": True,
                      "messages": [{"role": "user", "content": "ping"}]}).encode()
 COMPAT = json.dumps({"model": "anthropic/claude-sonnet-4-5",
                      "messages": [{"role": "user", "content": "ping"}]}).encode()
+ROUTE = json.dumps({"model": "dynamic/one",
+                    "messages": [{"role": "user", "content": "ping"}]}).encode()
+#: A one-model route (start -> model -> end): what a route adds over compat to OpenAI.
+ROUTE_ELEMENTS = [
+    {"id": "start", "type": "start", "outputs": {"next": {"elementId": "m"}}},
+    {"id": "m", "type": "model", "properties": {"provider": "openai", "model": "gpt-5-mini"},
+     "outputs": {"success": {"elementId": "end"}}},
+    {"id": "end", "type": "end", "outputs": {}}]
 ANTHROPIC = json.dumps({"model": "claude-sonnet-4-5", "max_tokens": 4096,
                         "messages": [{"role": "user", "content": "ping"}]}).encode()
 
@@ -184,6 +192,11 @@ def main() -> None:
                      headers={"Authorization": f"Bearer {ADMIN}",
                               "content-type": "application/json"})
         assert mgmt.getresponse().status == 200
+        mgmt.request("POST", f"/client/v4/accounts/{ACCOUNT}/ai-gateway/gateways/bench/routes",
+                     body=json.dumps({"name": "one", "elements": ROUTE_ELEMENTS}),
+                     headers={"Authorization": f"Bearer {ADMIN}",
+                              "content-type": "application/json"})
+        assert mgmt.getresponse().status == 200
         auth = {"Authorization": "Bearer sk-bench", "content-type": "application/json"}
         ant = {"x-api-key": "sk-ant-bench", "anthropic-version": "2023-06-01",
                "content-type": "application/json"}
@@ -193,6 +206,8 @@ def main() -> None:
                     (f"{base}/openai/chat/completions", CHAT, auth), up, gw, args.requests),
             latency("compat openai->anthropic", ("/v1/messages", ANTHROPIC, ant),
                     (f"{base}/compat/chat/completions", COMPAT, auth), up, gw, args.requests),
+            latency("route dynamic/one->openai", ("/v1/chat/completions", CHAT, auth),
+                    (f"{base}/compat/chat/completions", ROUTE, auth), up, gw, args.requests),
         ]
         direct_rps = asyncio.run(throughput(f"http://127.0.0.1:{up}/v1/chat/completions", CHAT,
                                             auth, args.seconds))
