@@ -191,7 +191,8 @@ def main() -> None:
                                       "rate_limiting_interval": 0, "rate_limiting_limit": 0}),
                      headers={"Authorization": f"Bearer {ADMIN}",
                               "content-type": "application/json"})
-        assert mgmt.getresponse().status == 200
+        made = mgmt.getresponse()
+        assert made.status == 200 and made.read()
         mgmt.request("POST", f"/client/v4/accounts/{ACCOUNT}/ai-gateway/gateways/bench/routes",
                      body=json.dumps({"name": "one", "elements": ROUTE_ELEMENTS}),
                      headers={"Authorization": f"Bearer {ADMIN}",
