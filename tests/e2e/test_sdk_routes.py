@@ -15,6 +15,7 @@ from openai.types.chat import ChatCompletion
 
 from aigw.routing.engine import bucket
 from tests.e2e.sdk_stack import SdkStack
+from tests.e2e.test_logs_stored import stored
 from tests.fakes import credentials
 from tests.fakes.routes import elements
 
@@ -61,6 +62,11 @@ def test_failing_primary_falls_back_json_and_stream(routed, stack: SdkStack) -> 
     assert isinstance(completion, ChatCompletion) and completion.choices[0].message.content
     assert raw.headers["cf-aig-provider"] == "anthropic"
     assert raw.headers["cf-aig-model"] == "claude-sonnet-4-5"
+    log = stored(cf, stack, GATEWAY, raw.headers["cf-aig-log-id"])
+    assert (log.provider, log.model) == ("anthropic", "claude-sonnet-4-5")
+    extra = log.model_extra or {}
+    assert extra["route"] == "support" and extra["route_version"]
+    assert extra["route_path"] == ["start", "primary", "secondary", "end"]
 
     stack.openai.control.fail_next = [(500, ERROR_500)] * 2
     with client.chat.completions.with_streaming_response.create(

@@ -38,7 +38,8 @@ DETAIL_FIELDS = ("request_head", "request_head_complete", "request_size", "respo
                  "response_head_complete", "response_size", "time_to_first_byte", "feedback",
                  "score", "method", "cached_tokens", "cache_write_tokens", "reasoning_tokens",
                  "error_code", "user_agent", "authentication", "wholesale", "dlp_action",
-                 "request_head_encoding", "response_head_encoding")
+                 "request_head_encoding", "response_head_encoding",
+                 "route", "route_version", "route_path")
 #: Fields the `cloudflare` SDK types as required strings: never null on the wire.
 REQUIRED_STRINGS = ("provider", "model", "path")
 #: DELETE's `limit` range (spec: 1..10000); the default deletes as many as allowed.
