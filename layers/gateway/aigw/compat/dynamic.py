@@ -86,7 +86,7 @@ async def dynamic_route(account_id: str, gateway_id: str, headers: dict[str, str
     """Run route `body["model"]` for one compat request and return the answer it chose."""
     name = route_name(body) or ""
     log.account_id, log.gateway_id, log.model = account_id, gateway_id, body.get("model")
-    gateway_headers, _ = split_auth(headers)
+    gateway_headers, _ = split_auth(headers, account_id, gateway_id)
     load_gateway(account_id, gateway_id, gateway_headers)
     route = route_store().live_route(account_id, gateway_id, name)
     if route is None:
