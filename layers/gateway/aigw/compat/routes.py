@@ -11,6 +11,7 @@ from aigw.compat.embeddings import embeddings
 from aigw.compat.upstream_call import parse_body, split_auth
 from aigw.costs import model_catalog
 from aigw.gateways import load_gateway
+from aigw.stores.route_counters import route_counters
 from aigw.web.incoming import path_names
 from aigw.web.request_context import record_of
 
@@ -29,8 +30,6 @@ async def _dispatch(request: Request, surface: SurfaceCall) -> Response:
     if b'"dynamic/' in raw:
         body = parse_body(raw)
         if route_name(body) is not None:
-            from aigw.routing.counters import route_counters
-
             return await dynamic_route(account_id, gateway_id, headers, body, log, surface,
                                        route_counters())
     return await surface(account_id, gateway_id, headers, raw, log)
