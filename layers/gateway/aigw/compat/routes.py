@@ -11,7 +11,7 @@ from aigw.compat.embeddings import embeddings
 from aigw.compat.upstream_call import parse_body, split_auth
 from aigw.costs import model_catalog
 from aigw.gateways import load_gateway
-from aigw.stores.route_counters import route_counters
+from aigw.routing.counters import route_counters
 from aigw.web.incoming import path_names
 from aigw.web.request_context import record_of
 
