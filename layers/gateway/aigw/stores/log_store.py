@@ -227,18 +227,26 @@ class LogStore:
             found.update(i["sk"]["S"] for i in got["Responses"].get(self.table, []))
         if found:
             return [d["id"] for d in chunk if d["id"] in found]
-        # The count first: its STOP_INSERTING condition is the only one left that can fail.
+        # The items, then the count (its STOP_INSERTING condition is the only one left that can
+        # fail; then the items are taken back): a reader that sees the count sees the items.
         n = len(chunk)
-        for action in [actions[n], *actions[:n], *actions[n + 1:]]:
+        for action in actions[:n]:
+            self.client.put_item(**action["Put"])
+        try:
+            self.client.update_item(**actions[n]["Update"])
+        except ClientError as e:
+            if e.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                for action in actions[:n]:
+                    item = action["Put"]["Item"]
+                    self.client.delete_item(TableName=action["Put"]["TableName"],
+                                            Key={"pk": item["pk"], "sk": item["sk"]})
+                return "full"
+            raise
+        for action in actions[n + 1:]:
             if "Put" in action:
                 self.client.put_item(**action["Put"])
             else:
-                try:
-                    self.client.update_item(**action["Update"])
-                except ClientError as e:
-                    if e.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                        return "full"
-                    raise
+                self.client.update_item(**action["Update"])
         return "ok"
 
     def _raise_maxima(self, part: str, docs: list[dict[str, Any]]) -> None:
