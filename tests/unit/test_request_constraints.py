@@ -41,16 +41,18 @@ def _tool_turns(first: list[dict[str, Any]], ids: tuple[str, ...] = ("toolu_1",)
 
 
 THINKING = {"type": "enabled", "budget_tokens": 1024}
+TOOL_DEFS = [{"name": "f", "input_schema": {"type": "object"}}]
 ANTHROPIC_VIOLATIONS = {
     "whitespace text": _anthropic(messages=[{"role": "user", "content": [
         {"type": "text", "text": "\n\n"}]}]),
     "whitespace system": _anthropic(system=[{"type": "text", "text": "  "}]),
     "empty content": _anthropic(messages=[{"role": "user", "content": []}]),
-    "tool id grammar": _anthropic(messages=_tool_turns([], ("call.1",))),
-    "duplicate tool ids": _anthropic(messages=[*_tool_turns([], ("a",)), {
+    "tool id grammar": _anthropic(tools=TOOL_DEFS, messages=_tool_turns([], ("call.1",))),
+    "duplicate tool ids": _anthropic(tools=TOOL_DEFS, messages=[*_tool_turns([], ("a",)), {
         "role": "assistant", "content": [{"type": "tool_use", "id": "a", "name": "f",
                                           "input": {}}]}, {"role": "user", "content": [
                                               {"type": "tool_result", "tool_use_id": "a"}]}]),
+    "tool blocks without tools": _anthropic(messages=_tool_turns([])),
     "trailing whitespace prefill": _anthropic(messages=[USER, {"role": "assistant",
                                                               "content": "Sure, "}]),
     "budget under 1024": _anthropic(thinking={"type": "enabled", "budget_tokens": 512}),
@@ -59,8 +61,10 @@ ANTHROPIC_VIOLATIONS = {
     "top_p with thinking": _anthropic(thinking=THINKING, top_p=0.5),
     "forced tool with thinking": _anthropic(thinking=THINKING, tools=[
         {"name": "f", "input_schema": {"type": "object"}}], tool_choice={"type": "any"}),
-    "tool loop without thinking": _anthropic(thinking=THINKING, messages=_tool_turns([])),
-    "forged thinking signature": _anthropic(thinking=THINKING, messages=_tool_turns(
+    "tool loop without thinking": _anthropic(thinking=THINKING, tools=TOOL_DEFS,
+                                             messages=_tool_turns([])),
+    "forged thinking signature": _anthropic(thinking=THINKING, tools=TOOL_DEFS,
+                                            messages=_tool_turns(
         [{"type": "thinking", "thinking": "plan", "signature": "forged"}])),
 }
 
@@ -139,7 +143,8 @@ def test_cohere_fake_refuses_each_documented_violation(name: str) -> None:
 
 
 def test_anthropic_fake_accepts_its_own_thinking_back() -> None:
-    anthropic.validate(_anthropic(thinking=THINKING, messages=_tool_turns(
+    anthropic.validate(_anthropic(thinking=THINKING, tools=[
+        {"name": "f", "input_schema": {"type": "object"}}], messages=_tool_turns(
         [{"type": "thinking", "thinking": "plan", "signature": signature_for("plan")}])))
 
 
@@ -200,6 +205,17 @@ TARGETS: dict[str, tuple[Any, str, Any]] = {
 def test_translated_requests_satisfy_the_targets_constraints(target: str, case: str) -> None:
     translation, model, check = TARGETS[target]
     body = {"model": f"{target}/{model}", "messages": CLIENT_REQUESTS[case], "tools": TOOLS}
+    call = translation.build_request(body, model)
+    check(copy.deepcopy(call.body))
+
+
+@pytest.mark.parametrize("target", sorted(TARGETS))
+def test_a_tool_history_without_tools_is_still_accepted(target: str) -> None:
+    """A final answer after a loop: the client stops offering tools but keeps the history."""
+    translation, model, check = TARGETS[target]
+    body = {"model": f"{target}/{model}", "messages": [
+        {"role": "user", "content": "find x"}, *_loop("call_1"),
+        {"role": "user", "content": "now answer"}]}
     call = translation.build_request(body, model)
     check(copy.deepcopy(call.body))
 

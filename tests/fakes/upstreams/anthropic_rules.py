@@ -4,6 +4,7 @@ Each rule raises the 400 `invalid_request_error` the real Messages API answers, 
 message (see the README's constraint list for the sources):
 
 - text blocks (messages and `system`) must hold non-whitespace text;
+- `tool_use` / `tool_result` blocks need `tools` defined;
 - `tool_use` ids match `^[a-zA-Z0-9_-]+$` and are unique in the conversation;
 - with `thinking` enabled: `budget_tokens` >= 1024 and < `max_tokens`; `temperature` only 1;
   `top_p` >= 0.95; `tool_choice` may not force tool use; and the final assistant turn of a tool
@@ -56,6 +57,11 @@ def _redacted_ok(data: Any) -> bool:
 def check(body: dict[str, Any], invalid: Any) -> None:
     """Raise `invalid(message)` (a FakeHTTPError factory) for the first violated rule."""
     _check_system(body.get("system"), invalid)
+    kinds = {b.get("type") for m in body.get("messages") or [] if isinstance(m, dict)
+             and isinstance(m.get("content"), list) for b in m["content"] if isinstance(b, dict)}
+    if kinds & {"tool_use", "tool_result"} and not body.get("tools"):
+        raise invalid("Requests which include `tool_use` or `tool_result` blocks must define "
+                      "tools.")
     seen: set[str] = set()
     for i, msg in enumerate(body.get("messages") or []):
         content = msg.get("content")

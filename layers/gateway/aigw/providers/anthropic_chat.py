@@ -328,6 +328,18 @@ def _loop_keeps_thinking(turns: list[dict[str, Any]]) -> bool:
     return blocks[0]["type"] in ("thinking", "redacted_thinking")
 
 
+def history_tools(turns: list[dict[str, Any]]) -> dict[str, Any]:
+    """Anthropic refuses `tool_use` / `tool_result` blocks in a request without `tools`. A
+    client that sends a tool history but no tools (a final answer after a loop) gets the tools
+    its history names, with an open schema, and `tool_choice: none`: nothing new is called."""
+    names = list(dict.fromkeys(b["name"] for t in turns for b in t["content"]
+                               if b["type"] == "tool_use"))
+    if not names:
+        return {}
+    return {"tools": [{"name": n, "input_schema": {"type": "object"}} for n in names],
+            "tool_choice": {"type": "none"}}
+
+
 def _check_thinking(out: dict[str, Any]) -> None:
     """What Anthropic refuses with thinking on; a faithful translation cannot drop the client's
     setting, so the client hears it from the gateway, naming the parameter."""
@@ -371,6 +383,8 @@ def build_request(body: dict[str, Any], model: str) -> UpstreamCall:
         choice = convert_tool_choice(body)
         if choice:
             out["tool_choice"] = choice
+    else:
+        out.update(history_tools(turns))
     output_config = convert_response_format(body)
     if output_config:
         out["output_config"] = output_config

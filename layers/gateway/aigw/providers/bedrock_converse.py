@@ -151,14 +151,20 @@ def conversation(messages: list[Any]) -> tuple[list[dict[str, Any]], list[dict[s
 
 # ----------------------------------------------------------------- settings
 
-def tool_config(body: dict[str, Any], has_tool_history: bool) -> dict[str, Any] | None:
+def tool_config(body: dict[str, Any], history_names: list[str]) -> dict[str, Any] | None:
+    """`toolConfig` from `tools`. Converse requires one whenever the history holds toolUse or
+    toolResult blocks; a client that sends such a history without `tools` (a final answer after
+    a tool loop) gets the tools its history names, declared with an open object schema."""
     functions = function_tools(body)
     mode, name = tool_choice(body)
     if mode == "none" or not functions:
-        if has_tool_history and mode == "none":
+        if history_names and mode == "none":
             raise InvalidRequest("tool_choice 'none' cannot be expressed for Bedrock Converse "
                                  "once the conversation holds tool calls; send tools with "
                                  "tool_choice 'auto'", param="tool_choice")
+        if history_names:
+            return {"tools": [{"toolSpec": {"name": n, "inputSchema": {"json": {
+                "type": "object"}}}} for n in history_names]}
         return None
     specs = []
     for fn in functions:
@@ -222,8 +228,11 @@ def request_body(body: dict[str, Any]) -> dict[str, Any]:
     inference = {k: v for k, v in inference.items() if v is not None}
     if inference:
         out["inferenceConfig"] = inference
-    has_tools = any("toolUse" in b or "toolResult" in b for t in turns for b in t["content"])
-    tools = tool_config(body, has_tools)
+    names = list(dict.fromkeys(b["toolUse"]["name"] for t in turns for b in t["content"]
+                               if "toolUse" in b))
+    if not names and any("toolResult" in b for t in turns for b in t["content"]):
+        names = ["tool"]  # results whose calls are not in the history still need a toolConfig
+    tools = tool_config(body, names)
     if tools:
         out["toolConfig"] = tools
     output = output_config(body)
