@@ -302,7 +302,8 @@ def test_anthropic_rejects_what_the_api_rejects(claude: FakeUpstream, messages: 
 def test_anthropic_combines_consecutive_turns_as_documented(claude: FakeUpstream) -> None:
     split_results = [USER, {"role": "assistant", "content": [TOOL_USE]},
                      {"role": "user", "content": [RESULT]}, {"role": "user", "content": "and?"}]
-    assert _claude_post(claude, split_results).status_code == 200
+    # (tool blocks need `tools` defined, as the real API requires)
+    assert _claude_post(claude, split_results, tools=ANTHROPIC_TOOLS).status_code == 200
     assistant_first = [{"role": "assistant", "content": "Hi!"}, USER]
     assert _claude_post(claude, assistant_first).status_code == 200
 
