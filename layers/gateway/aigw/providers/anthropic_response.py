@@ -16,6 +16,7 @@ from aigw.providers.compat_shapes import (
     completion,
     error_text,
     new_completion_id,
+    new_tool_call_id,
     reasoning_detail,
     usage,
 )
@@ -76,7 +77,7 @@ def openai_usage(u: dict[str, Any]) -> dict[str, Any]:
 def tool_call(block: dict[str, Any]) -> dict[str, Any]:
     """A `tool_use` block as an OpenAI tool call; `input` becomes a JSON string."""
     arguments = json.dumps(block.get("input") or {}, ensure_ascii=False, separators=(",", ":"))
-    return {"id": block.get("id", ""), "type": "function",
+    return {"id": block.get("id") or new_tool_call_id(), "type": "function",
             "function": {"name": block.get("name", ""), "arguments": arguments}}
 
 

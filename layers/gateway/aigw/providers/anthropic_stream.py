@@ -37,6 +37,7 @@ from aigw.providers.compat_shapes import (
     Chunks,
     ChunkStream,
     dispatch,
+    new_tool_call_id,
     reasoning_detail,
 )
 from aigw.providers.spec import StreamEvent
@@ -72,7 +73,8 @@ def _block_start(state: AnthropicStream, data: dict[str, Any]) -> Chunks:
             if isinstance(initial, dict) and initial else ""
         if arguments:
             state.tool_arguments_sent(index)
-        call = {"index": index, "id": block.get("id", ""), "type": "function",
+        call = {"index": index, "id": block.get("id") or new_tool_call_id(),
+                "type": "function",
                 "function": {"name": block.get("name", ""), "arguments": arguments}}
         return [state.chunk({"tool_calls": [call]})]
     if kind == "text" and block.get("text"):

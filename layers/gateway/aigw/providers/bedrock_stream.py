@@ -35,6 +35,7 @@ from aigw.providers.compat_shapes import (
     assistant_message,
     completion,
     new_completion_id,
+    new_tool_call_id,
     reasoning_detail,
     usage,
 )
@@ -87,7 +88,7 @@ def openai_usage(u: dict[str, Any]) -> dict[str, Any]:
 
 def tool_call(block: dict[str, Any]) -> dict[str, Any]:
     arguments = json.dumps(block.get("input") or {}, ensure_ascii=False, separators=(",", ":"))
-    return {"id": block.get("toolUseId", ""), "type": "function",
+    return {"id": block.get("toolUseId") or new_tool_call_id(), "type": "function",
             "function": {"name": block.get("name", ""), "arguments": arguments}}
 
 
@@ -140,7 +141,8 @@ def _block_start(state: ConverseStream, data: dict[str, Any]) -> Chunks:
         return []
     index = len(state.tool_index)
     state.tool_index[data.get("contentBlockIndex", -1)] = index
-    call = {"index": index, "id": start.get("toolUseId", ""), "type": "function",
+    call = {"index": index, "id": start.get("toolUseId") or new_tool_call_id(),
+            "type": "function",
             "function": {"name": start.get("name", ""), "arguments": ""}}
     return [state.chunk({"tool_calls": [call]})]
 

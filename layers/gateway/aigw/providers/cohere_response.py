@@ -14,6 +14,7 @@ from aigw.providers.compat_shapes import (
     completion,
     error_text,
     new_completion_id,
+    new_tool_call_id,
     usage,
 )
 
@@ -51,7 +52,7 @@ def openai_usage(u: dict[str, Any]) -> dict[str, Any]:
 
 def tool_call(call: dict[str, Any]) -> dict[str, Any]:
     function = call.get("function") or {}
-    return {"id": call.get("id", ""), "type": "function",
+    return {"id": call.get("id") or new_tool_call_id(), "type": "function",
             "function": {"name": function.get("name", ""),
                          "arguments": function.get("arguments") or "{}"}}
 

@@ -24,7 +24,7 @@ from typing import Any
 
 from aigw.errors import UpstreamStreamError
 from aigw.providers.cohere_response import FAILED, finish_reason, openai_usage
-from aigw.providers.compat_shapes import Chunks, ChunkStream, dispatch
+from aigw.providers.compat_shapes import Chunks, ChunkStream, dispatch, new_tool_call_id
 from aigw.providers.spec import StreamEvent
 
 
@@ -64,7 +64,7 @@ def _tool_call_start(state: CohereStream, data: dict[str, Any]) -> Chunks:
     function = call.get("function") or {}
     if function.get("arguments"):
         state.tool_arguments_sent(index)
-    out = {"index": index, "id": call.get("id", ""), "type": "function",
+    out = {"index": index, "id": call.get("id") or new_tool_call_id(), "type": "function",
            "function": {"name": function.get("name", ""),
                         "arguments": function.get("arguments") or ""}}
     return [state.chunk({"tool_calls": [out]})]
