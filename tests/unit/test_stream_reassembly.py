@@ -175,6 +175,19 @@ def test_streamed_answers_reassemble_to_the_non_stream_answer(provider: str,
     assert_reassembles(provider, events, spec.fold(events))
 
 
+@pytest.mark.parametrize("fragments", [[""], [" "], ["", "\n", " "]])
+def test_whitespace_only_argument_fragments_still_end_as_a_json_object(
+        fragments: list[str]) -> None:
+    answer = Answer([Block("tool", id="toolu_01", name="now", args={})], "tool_use")
+    events = PROVIDERS["anthropic"].render(answer, lambda s: fragments)
+    translation = TRANSLATIONS["anthropic"]
+    state = translation.new_stream_state("m", False)
+    chunks = [c for e in events for c in translation.parse_stream_event(
+        state, StreamEvent(e["event"], e["data"]))]
+    arguments = sdk_accumulated(chunks)["message"]["tool_calls"][0]["function"]["arguments"]
+    assert json.loads(arguments) == {}
+
+
 def test_a_tool_without_parameters_streams_empty_json_object_arguments() -> None:
     """The issue's own example: `input: {}`, one `partial_json: ""`, then the block stops."""
     answer = Answer([Block("tool", id="toolu_01", name="now", args={})], "tool_use")

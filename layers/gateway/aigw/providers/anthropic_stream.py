@@ -71,8 +71,7 @@ def _block_start(state: AnthropicStream, data: dict[str, Any]) -> Chunks:
         initial = block.get("input")
         arguments = json.dumps(initial, ensure_ascii=False, separators=(",", ":")) \
             if isinstance(initial, dict) and initial else ""
-        if arguments:
-            state.tool_arguments_sent(index)
+        state.tool_arguments_sent(index, arguments)
         call = {"index": index, "id": block.get("id") or new_tool_call_id(),
                 "type": "function",
                 "function": {"name": block.get("name", ""), "arguments": arguments}}
@@ -102,7 +101,7 @@ def _block_delta(state: AnthropicStream, data: dict[str, Any]) -> Chunks:
         index = state.tool_index.get(data.get("index", -1))
         if index is None:  # arguments of a block that is not a client tool call
             return []
-        state.tool_arguments_sent(index)
+        state.tool_arguments_sent(index, delta["partial_json"])
         call = {"index": index, "function": {"arguments": delta["partial_json"]}}
         return [state.chunk({"tool_calls": [call]})]
     detail = state.detail_index.get(data.get("index", -1))

@@ -154,7 +154,7 @@ def _block_delta(state: ConverseStream, data: dict[str, Any]) -> Chunks:
     fragment = (delta.get("toolUse") or {}).get("input")
     index = state.tool_index.get(data.get("contentBlockIndex", -1))
     if fragment and index is not None:
-        state.tool_arguments_sent(index)
+        state.tool_arguments_sent(index, fragment)
         return [state.chunk({"tool_calls": [{"index": index,
                                              "function": {"arguments": fragment}}]})]
     reasoning = delta.get("reasoningContent")

@@ -62,8 +62,7 @@ def _tool_call_start(state: CohereStream, data: dict[str, Any]) -> Chunks:
     index = len(state.tool_index)
     state.tool_index[data.get("index", index)] = index
     function = call.get("function") or {}
-    if function.get("arguments"):
-        state.tool_arguments_sent(index)
+    state.tool_arguments_sent(index, function.get("arguments") or "")
     out = {"index": index, "id": call.get("id") or new_tool_call_id(), "type": "function",
            "function": {"name": function.get("name", ""),
                         "arguments": function.get("arguments") or ""}}
@@ -75,7 +74,7 @@ def _tool_call_delta(state: CohereStream, data: dict[str, Any]) -> Chunks:
     index = state.tool_index.get(data.get("index", -1), len(state.tool_index) - 1)
     if not arguments or index < 0:
         return []
-    state.tool_arguments_sent(index)
+    state.tool_arguments_sent(index, arguments)
     return [state.chunk({"tool_calls": [{"index": index,
                                          "function": {"arguments": arguments}}]})]
 

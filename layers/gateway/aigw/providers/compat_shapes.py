@@ -201,9 +201,10 @@ class ChunkStream:
                 "choices": [{"index": 0, "delta": delta, "logprobs": None,
                              "finish_reason": finish_reason}]}
 
-    def tool_arguments_sent(self, index: int) -> None:
-        """Note that tool call `index` received a non-empty arguments fragment."""
-        self.with_arguments.add(index)
+    def tool_arguments_sent(self, index: int, fragment: str) -> None:
+        """Note an arguments fragment of tool call `index`; whitespace alone is not JSON yet."""
+        if fragment.strip():
+            self.with_arguments.add(index)
 
     def empty_arguments(self, index: int | None) -> list[dict[str, Any]]:
         """The chunk a finished tool call still owes when no fragment had any text: `"{}"`.
