@@ -138,6 +138,8 @@ def authenticate(account_id: str, gateway_id: str, headers: Mapping[str, str],
     options = parse_request_options(headers)
     log.metadata = options.metadata
     gateway = load_gateway(account_id, gateway_id, gateway_headers or headers)
+    # load_gateway has checked the token when the gateway requires one.
+    log.authentication = bool(gateway.get("authentication"))
     log.collect = options.collect_log if options.collect_log is not None else bool(
         gateway.get("collect_logs", True))
     log.payload = options.collect_log_payload
@@ -318,6 +320,7 @@ async def passthrough(req: Incoming, log: LogRecord) -> StreamingResponse:
         use, secret = resolve_credential(provider, req.account_id, req.gateway_id,
                                          options.byok_alias, headers, query_keys, settings,
                                          allow_role=ex.allow_role)
+        ex.log.wholesale = use.source == "role"  # the stack's own account pays
         out_headers = await attach(provider, use, secret, target, url, req.method,
                                    request_headers(req.headers), upstream_body, settings)
         timeout = options.request_timeout_ms / 1000 if options.request_timeout_ms else None

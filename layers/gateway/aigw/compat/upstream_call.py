@@ -99,6 +99,7 @@ async def send_call(ex: Exchange, call: UpstreamCall) -> UpstreamResponse:
     use, secret, extra = compat_credential(ex.provider, ex.client_credential, ex.account_id,
                                            ex.gateway_id, ex.options.byok_alias, ex.settings,
                                            allow_role=ex.allow_role)
+    ex.log.wholesale = use.source == "role"  # the stack's own account pays
     full = fill_placeholders(ex, use, ex.provider.compat_prefix + call.path, call.region)
     path, _, query = full.partition("?")
     target = route_request(ex.provider, path, ex.account_id, ex.settings)
