@@ -12,6 +12,7 @@ every surface.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
@@ -19,6 +20,7 @@ from typing import Any
 from aigw.ids import now_iso, time_sortable_id
 from aigw.log_context import bind_log_id
 from aigw.logs import HEAD_LIMIT, BodyCapture, LogRecord, emit
+from aigw.metrics import publish as publish_metrics
 
 ASGIApp = Callable[[dict[str, Any], Any, Any], Awaitable[None]]
 STATE_KEY = "aigw_log"
@@ -39,6 +41,11 @@ def finish_record(record: LogRecord, tail: bytes = b"") -> None:
             record.response_body.add(tail)
         if record.time_to_first_byte is None:
             record.time_to_first_byte = record.duration  # the tail is the first byte out
+    # Metrics count every request, collected or not; they never fail the request.
+    try:
+        publish_metrics(record)
+    except Exception:  # noqa: BLE001 - metrics are an observer of the request
+        logging.getLogger("aigw").exception("metrics not published")
     if record.collect:
         emit(record)
 
