@@ -10,8 +10,16 @@ from __future__ import annotations
 import secrets
 from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
 
+from aigw.egress import check_url
 from aigw.errors import FieldProblem, validation_failed
 from aigw.validation import problems_from
 
@@ -75,6 +83,18 @@ class SpendLimits(BaseModel):
         return self
 
 
+class OtelExporter(BaseModel):
+    """One OpenTelemetry exporter (`otel` entry). The URL is the OTLP/HTTP traces endpoint and
+    follows the egress policy (https, a public host; re-checked at every connection)."""
+
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+    url: Annotated[str, Field(min_length=1, max_length=2048), AfterValidator(check_url)]
+    headers: dict[str, str] = {}
+    authorization: str | None = None
+    content_type: Literal["json", "protobuf"] = "json"
+
+
 class GatewaySettings(BaseModel):
     """Everything a client may set; PUT replaces all of it (a full update)."""
 
@@ -96,7 +116,7 @@ class GatewaySettings(BaseModel):
     retry_backoff: Literal["constant", "linear", "exponential"] = "constant"
     spend_limits: SpendLimits | None = None
     byok_only: bool = False
-    otel: list[dict[str, Any]] | None = None
+    otel: Annotated[list[OtelExporter], Field(max_length=5)] | None = None
 
 
 class GatewayCreate(GatewaySettings):

@@ -63,7 +63,7 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
-        event_id = user_agent = None
+        event_id = user_agent = trace_id = parent_span_id = None
         payload = True
         for name, value in scope.get("headers", ()):
             if name == b"cf-aig-event-id":
@@ -72,9 +72,16 @@ class RequestContextMiddleware:
                 user_agent = value.decode("latin-1")[:512]
             elif name == b"cf-aig-collect-log-payload":
                 payload = value.strip().lower() != b"false"
+            elif name == b"cf-aig-otel-trace-id":
+                trace_id = _hex_id(value, 32)
+            elif name == b"cf-aig-otel-parent-span-id":
+                parent_span_id = _hex_id(value, 16)
         record = LogRecord(id=time_sortable_id(), created_at=now_iso(), path=scope.get("path"),
                            method=scope.get("method"), event_id=event_id, user_agent=user_agent)
         bind_log_id(record.id)
+        # The client's trace context for the OpenTelemetry span (a parent needs its trace).
+        record.otel_trace_id = trace_id
+        record.otel_parent_span_id = parent_span_id if trace_id else None
         scope.setdefault("state", {})[STATE_KEY] = record
         _open[record.id] = started
         # Heads are only kept when the record may keep them (cf-aig-collect-log-payload); sizes
@@ -120,3 +127,11 @@ class RequestContextMiddleware:
             # complete stream) or the app failed: still exactly one record. Success stays
             # what the status said unless the pipeline marked a mid-stream failure.
             finish_record(record)
+
+
+def _hex_id(value: bytes, length: int) -> str | None:
+    """A W3C trace-context id (`length` lower-case hex digits, not all zero), else None."""
+    text = value.strip().decode("latin-1").lower()
+    if len(text) != length or text.strip("0") == "" or text.strip("0123456789abcdef"):
+        return None
+    return text
