@@ -181,3 +181,28 @@ def test_exporter_urls_follow_the_egress_policy_when_saved(management, admin_hea
         **base, "otel": [{"url": "https://collector.example.com/v1/traces",
                           "content_type": "protobuf"}]})
     assert ok.status_code == 200, ok.text
+
+
+def test_exporter_credentials_are_previews_in_answers_and_kept_on_put(
+        management, admin_headers, account, private_allowed):
+    from aigw.stores.config_store import config_store
+    from tests.functional.inference_support import api
+
+    exporter = {"url": "https://collector.example.com/v1/traces",
+                "headers": {"x-api-key": CANARY}, "authorization": f"Bearer {CANARY}"}
+    base = {"cache_invalidate_on_update": False, "cache_ttl": 0, "collect_logs": True,
+            "rate_limiting_interval": 0, "rate_limiting_limit": 0}
+    created = management.post(api(account, "/gateways"), headers=admin_headers,
+                               json={**base, "id": "withotel", "otel": [exporter]})
+    assert created.status_code == 200, created.text
+    shown = management.get(api(account, "/gateways/withotel"), headers=admin_headers).json()
+    listed = management.get(api(account, "/gateways"), headers=admin_headers).text
+    for text in (created.text, json.dumps(shown), listed):
+        assert CANARY not in text
+    # PUT back what GET showed: the stored credentials stay as they were.
+    put = management.put(api(account, "/gateways/withotel"), headers=admin_headers,
+                         json={**base, "otel": shown["result"]["otel"]})
+    assert put.status_code == 200 and CANARY not in put.text
+    stored = config_store().gateways.get(account, "withotel")
+    assert stored["otel"][0]["authorization"] == f"Bearer {CANARY}"
+    assert stored["otel"][0]["headers"] == {"x-api-key": CANARY}

@@ -20,6 +20,7 @@ from aigw.ids import now_iso
 from aigw.management.auth import authorize
 from aigw.management.envelope import ok, ok_page
 from aigw.management.paging import page_params
+from aigw.management.redaction import secret_preview
 from aigw.stores.config_store import config_store
 from aigw.stores.log_store import LogStore, partition
 from aigw.stores.provider_keys import delete_gateway_keys
@@ -38,13 +39,42 @@ def find_gateway(account_id: str, gateway_id: str) -> dict[str, Any]:
     return doc
 
 
+def public_gateway(doc: dict[str, Any]) -> dict[str, Any]:
+    """The gateway as answers show it: OpenTelemetry exporter header values and authorization
+    as previews only (they are credentials for the collector)."""
+    exporters = doc.get("otel")
+    if not exporters:
+        return doc
+    shown = [{**e, "headers": {k: secret_preview(v) for k, v in (e.get("headers") or {}).items()},
+              **({"authorization": secret_preview(e["authorization"])}
+                 if e.get("authorization") else {})} for e in exporters]
+    return {**doc, "otel": shown}
+
+
+def keep_exporter_secrets(doc: dict[str, Any], old: dict[str, Any]) -> None:
+    """A PUT that sends back the previews an answer showed keeps the stored values: for an
+    exporter of the same URL, a value equal to the preview of the stored one is that value."""
+    before = {e.get("url"): e for e in old.get("otel") or []}
+    for exporter in doc.get("otel") or []:
+        stored = before.get(exporter.get("url"))
+        if stored is None:
+            continue
+        stored_headers = stored.get("headers") or {}
+        for name, value in (exporter.get("headers") or {}).items():
+            if name in stored_headers and value == secret_preview(stored_headers[name]):
+                exporter["headers"][name] = stored_headers[name]
+        auth = stored.get("authorization")
+        if auth and exporter.get("authorization") == secret_preview(auth):
+            exporter["authorization"] = auth
+
+
 @router.get("/gateways")
 async def list_gateways(request: Request, account_id: str) -> dict[str, Any]:
     authorize(request, account_id, "read")
     page, per_page = page_params(request)
     search = (request.query_params.get("search") or "").lower()
     gateways = [g for g in config_store().gateways.list(account_id) if search in g["id"].lower()]
-    return ok_page(gateways, page, per_page)
+    return ok_page([public_gateway(g) for g in gateways], page, per_page)
 
 
 @router.post("/gateways")
@@ -55,13 +85,13 @@ async def create_gateway(request: Request, account_id: str) -> dict[str, Any]:
     settings = GatewaySettings.model_validate(body.model_dump(exclude={"id"}))
     doc = gateway_document(body.id, settings, now, now)
     config_store().gateways.create(account_id, body.id, doc)
-    return ok(doc)
+    return ok(public_gateway(doc))
 
 
 @router.get("/gateways/{gateway_id}")
 async def get_gateway(request: Request, account_id: str, gateway_id: str) -> dict[str, Any]:
     authorize(request, account_id, "read")
-    return ok(find_gateway(account_id, gateway_id))
+    return ok(public_gateway(find_gateway(account_id, gateway_id)))
 
 
 @router.put("/gateways/{gateway_id}")
@@ -70,6 +100,7 @@ async def update_gateway(request: Request, account_id: str, gateway_id: str) -> 
     settings = validate_gateway(GatewaySettings, parse_json_object(await request.body()))
     old = find_gateway(account_id, gateway_id)
     doc = gateway_document(gateway_id, settings, old["created_at"], now_iso())
+    keep_exporter_secrets(doc, old)
     generation = int(old.get("cache_generation") or 0)
     if settings.cache_invalidate_on_update or old.get("cache_invalidate_on_update"):
         # The cache key includes the generation: the old answers are never read again and
@@ -78,7 +109,7 @@ async def update_gateway(request: Request, account_id: str, gateway_id: str) -> 
     if generation:
         doc["cache_generation"] = generation
     config_store().gateways.replace(account_id, gateway_id, doc)
-    return ok(doc)
+    return ok(public_gateway(doc))
 
 
 @router.delete("/gateways/{gateway_id}")
@@ -90,7 +121,7 @@ async def delete_gateway(request: Request, account_id: str, gateway_id: str) -> 
     delete_gateway_keys(account_id, gateway_id)
     route_store().delete_gateway_routes(account_id, gateway_id)
     LogStore().delete_partition(partition(account_id, deleted))
-    return ok(deleted)
+    return ok(public_gateway(deleted))
 
 
 #: A host as a URL authority may carry it: DNS labels or a bracketed IPv6 literal, and a port.
