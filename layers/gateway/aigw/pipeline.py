@@ -36,6 +36,7 @@ from starlette.responses import StreamingResponse
 from aigw.cache import CachePlan, credential_scope, plan_cache
 from aigw.config import Settings, get_settings
 from aigw.credentials import attach, client_credential, resolve_credential
+from aigw.errors import GatewayError
 from aigw.forwarding import header_bytes, request_headers, response_headers
 from aigw.gateways import load_gateway
 from aigw.limits import admit_key_rate, admit_rate, admit_spend, charge_spend
@@ -238,8 +239,10 @@ async def finishing(ex: Exchange, answer: Answer) -> AsyncGenerator[bytes, None]
                 if pending is not None:
                     yield pending
         finish(ex, answer, record)
-    except Exception:
+    except Exception as e:
         ex.log.success = False  # the body failed midway (a hang-up is not an Exception)
+        if isinstance(e, GatewayError):
+            ex.log.error_code = e.code  # e.g. 2006: the upstream stalled past the idle timeout
         raise
     finally:
         finish(ex, answer, None)

@@ -130,6 +130,7 @@ async def send(req: UpstreamRequest, first_byte_timeout_s: float | None) -> Upst
     if resp.connection is not None and resp.connection.protocol is not None:
         # From here on the wait is between body chunks: the idle timeout applies.
         resp.connection.protocol.read_timeout = settings.idle_timeout_s
+        resp.connection.protocol.start_timeout()  # re-arm now: the head's timer is replaced
     return resp
 
 

@@ -72,7 +72,8 @@ def install_error_handlers(app: FastAPI, surface: Surface) -> None:
         return error_response(exc, surface, exc.headers)
 
     async def on_http_exception(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return error_response(_from_http_exception(exc), surface)
+        # Starlette's own headers (a 405's `Allow`) are kept.
+        return error_response(_from_http_exception(exc), surface, headers=dict(exc.headers or {}))
 
     async def on_validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         details = [ErrorDetail(7001, f"Input Validation Error: {e.get('msg', 'invalid')}",
