@@ -58,8 +58,9 @@ def credential_scope(client_credential: str | None, alias: str | None) -> str:
 
 def plan_cache(options: RequestOptions, gateway: dict[str, Any], account_id: str,
                gateway_id: str, provider: str, method: str, path_query: str, body: bytes,
-               scope: str) -> CachePlan | None:
-    """The cache plan for this request, or None when it is not eligible."""
+               client_credential: str | None) -> CachePlan | None:
+    """The cache plan for this request, or None when it is not eligible (checked first: a
+    request with no cache on pays for nothing here)."""
     if options.skip_cache or len(body) > MAX_CACHEABLE_REQUEST:
         return None
     if options.cache_key:
@@ -72,6 +73,7 @@ def plan_cache(options: RequestOptions, gateway: dict[str, Any], account_id: str
         request_part = b"\x00".join([provider.encode(), method.encode(), path_query.encode(),
                                      canonical_body(body)])
     digest = hashlib.sha256()
+    scope = credential_scope(client_credential, options.byok_alias)
     for part in (account_id, gateway_id, str(gateway.get("cache_generation") or 0), scope):
         digest.update(part.encode() + b"\x00")
     digest.update(request_part)

@@ -33,7 +33,7 @@ from typing import Any
 
 from starlette.responses import StreamingResponse
 
-from aigw.cache import CachePlan, credential_scope, plan_cache
+from aigw.cache import CachePlan, plan_cache
 from aigw.config import Settings, get_settings
 from aigw.credentials import attach, client_credential, resolve_credential
 from aigw.errors import GatewayError
@@ -154,9 +154,8 @@ async def run(ex: Exchange, method: str, path_query: str, body: bytes, call: Cal
               translate: Translate) -> StreamingResponse:
     """Steps 2-6 for an authenticated exchange. `path_query` and `body` are the client's, for
     the cache key; `call` resolves the credential and sends; `translate` shapes the answer."""
-    scope = credential_scope(ex.client_credential, ex.options.byok_alias)
     ex.cache = plan_cache(ex.options, ex.gateway, ex.account_id, ex.gateway_id,
-                          ex.provider.slug, method, path_query, body, scope)
+                          ex.provider.slug, method, path_query, body, ex.client_credential)
     if ex.cache is not None:
         hit = response_cache().get(ex.cache.key)
         if hit is not None:
