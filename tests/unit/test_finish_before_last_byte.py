@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncGenerator
+from typing import Any
 
 import pytest
 
@@ -22,6 +23,16 @@ def exchange() -> pipeline.Exchange:
     return pipeline.Exchange(log, "acct", "gw", {}, RequestOptions(),
                              resolve_provider("openai", lambda slug: None), Settings(),
                              spend=[Window("spend/acct/gw/r", 60)])
+
+
+def run_async(coro: Any) -> Any:
+    """Like `asyncio.run`, without leaving the thread's event loop unset (Mangum tests that run
+    later in the session ask for it)."""
+    loop = asyncio.new_event_loop()
+    try:
+        return loop.run_until_complete(coro)
+    finally:
+        loop.close()
 
 
 async def source(chunks: list[bytes]) -> AsyncGenerator[bytes, None]:
@@ -43,7 +54,7 @@ def run(answer: pipeline.Answer, events: list[str],
             out.append(chunk)
         return out
 
-    return asyncio.run(consume())
+    return run_async(consume())
 
 
 def test_plain_answer_finishes_before_its_last_chunk(monkeypatch):
@@ -77,5 +88,5 @@ def test_a_client_hanging_up_still_gets_charged_and_recorded_once(monkeypatch):
         await body.__anext__()
         await body.aclose()
 
-    asyncio.run(hang_up())
+    run_async(hang_up())
     assert events == ["charge", "record"]

@@ -172,7 +172,8 @@ async def run(ex: Exchange, method: str, path_query: str, body: bytes, call: Cal
 
 def respond(ex: Exchange, answer: Answer) -> StreamingResponse:
     status = "MISS" if ex.cache is not None else None
-    return streaming(answer.status, answer.headers, finishing(ex, answer), status)
+    return streaming(answer.status, answer.headers, finishing(ex, answer), status,
+                     answer.stream)
 
 
 def replay(ex: Exchange, hit: CachedAnswer) -> StreamingResponse:
@@ -187,12 +188,31 @@ def replay(ex: Exchange, hit: CachedAnswer) -> StreamingResponse:
 
     content_type = next((v for k, v in hit.headers if k == "content-type"), None)
     answer = Answer(hit.status, hit.headers, chunks(), is_stream(content_type))
-    return streaming(hit.status, hit.headers, finishing(ex, answer), "HIT")
+    return streaming(hit.status, hit.headers, finishing(ex, answer), "HIT", answer.stream)
+
+
+class WholeResponse(StreamingResponse):
+    """A plain (non-stream) answer: the head goes out with the first body chunk, not before.
+
+    The finish step runs before the last chunk; sending the head first and the body after a
+    pause (a cache store, a spend charge) lets Nagle and delayed ACKs stall the client for up
+    to ~200 ms (measured in bench/policy.py). Streams keep Starlette's head-first order."""
+
+    async def stream_response(self, send: Any) -> None:
+        chunks = aiter(self.body_iterator)
+        first = await anext(chunks, None)
+        await send({"type": "http.response.start", "status": self.status_code,
+                    "headers": self.raw_headers})
+        if first is not None:
+            await send({"type": "http.response.body", "body": first, "more_body": True})
+            async for chunk in chunks:
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
 
 
 def streaming(status: int, headers: list[tuple[str, str]], body: AsyncIterator[bytes],
-              cache_status: str | None) -> StreamingResponse:
-    response = StreamingResponse(body, status_code=status)
+              cache_status: str | None, stream: bool = False) -> StreamingResponse:
+    response = (StreamingResponse if stream else WholeResponse)(body, status_code=status)
     # Raw pairs, not a dict: a header the upstream repeats (`set-cookie`) keeps every value.
     pairs = [*headers, *([("cf-aig-cache-status", cache_status)] if cache_status else [])]
     response.raw_headers = [(name, value) for name, value in
@@ -257,7 +277,10 @@ def finish(ex: Exchange, answer: Answer, recorded: list[bytes] | None,
         return
     ex.finished = True
     log = ex.log
-    log.status_code = log.status_code or answer.status
+    if not log.status_code:  # a plain answer finishes before its head is sent
+        log.status_code, log.success = answer.status, 200 <= answer.status < 400
+        log.response_content_type = next(
+            (v for k, v in answer.headers if k.lower() == "content-type"), None)
     charge_spend(ex.spend, log.cost)
     if ex.cache is not None and recorded is not None and log.success is not False:
         stored = [(k, v) for k, v in answer.headers if k.lower() not in _NOT_CACHED_HEADERS]
