@@ -11,7 +11,8 @@ QUIET_PIP := 2>&1 | { grep -v '^WARNING: Location' || true; }
 SHELL := /bin/bash
 .SHELLFLAGS := -eo pipefail -c
 
-.PHONY: dev test unit functional e2e lint validate bench build arm64-strip clean
+.PHONY: dev test unit functional e2e browser lint validate bench build arm64-strip clean dashboard-assets \
+	chromium
 
 $(STAMP): requirements-dev.txt layers/gateway/requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -28,10 +29,19 @@ $(TOOLS_STAMP): requirements-tools.txt
 	$(TOOLS)/bin/sam --version
 	touch $@
 
-dev: $(STAMP)
+# The console's npm files (uPlot), at the lockfile's versions, into functions/management/dashboard/vendor/.
+dashboard-assets:
+	$(MAKE) --no-print-directory -s -C functions/management vendor
+
+# Debian's chromium for the browser tests (Playwright drives it; no browser download).
+chromium:
+	test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core >/dev/null; }
+
+dev: $(STAMP) dashboard-assets
 	$(PY) -m aigw_local
 
-test: $(STAMP) $(TOOLS_STAMP) arm64-strip lint
+test: $(STAMP) $(TOOLS_STAMP) arm64-strip lint dashboard-assets chromium
 	SAM_CLI_TELEMETRY=0 AIGW_SAM=$(abspath $(TOOLS))/bin/sam $(PY) -m pytest $(PYTEST_ARGS)
 
 unit: $(STAMP)
@@ -42,6 +52,9 @@ functional: $(STAMP)
 
 e2e: $(STAMP)
 	$(PY) -m pytest tests/e2e
+
+browser: $(STAMP) dashboard-assets chromium
+	$(PY) -m pytest tests/browser
 
 lint: $(STAMP)
 	$(PY) -m ruff check layers local bench tests
@@ -66,4 +79,5 @@ arm64-strip:
 	  { echo "the arm64 layer needs aarch64-linux-gnu-strip (binutils-aarch64-linux-gnu) or llvm-strip" >&2; exit 1; }
 
 clean:
-	rm -rf $(VENV) $(TOOLS) .aws-sam .pytest_cache
+	rm -rf $(VENV) $(TOOLS) .aws-sam .pytest_cache functions/management/node_modules \
+		functions/management/dashboard/vendor tests/browser/output

@@ -25,7 +25,7 @@ class Dispatcher:
     hidden: dict[str, frozenset[str]] = field(default_factory=dict)
 
     def function_for(self, path: str) -> str:
-        if path.startswith("/client/v4/"):
+        if path.startswith(("/client/v4/", "/dashboard/")) or path == "/dashboard":
             return "management"
         if _COMPAT.match(path):
             return "compat"

@@ -94,8 +94,21 @@ def _rule_window(account_id: str, gateway_id: str, rule: Mapping[str, Any], prov
     if partition:
         suffix = "/" + hashlib.sha256(json.dumps(partition, sort_keys=True).encode()
                                       ).hexdigest()[:32]
-    return Window(f"spend/{account_id}/{gateway_id}/{rule['id']}{suffix}",
+    return spend_window(account_id, gateway_id, rule, suffix)
+
+
+def spend_window(account_id: str, gateway_id: str, rule: Mapping[str, Any],
+                 partition_suffix: str = "") -> Window:
+    """The counter of `rule` (of one metadata partition when `partition_suffix` is given);
+    the console's `GET .../spend` reads the same counters admission charges."""
+    return Window(f"spend/{account_id}/{gateway_id}/{rule['id']}{partition_suffix}",
                   int(rule.get("window") or 0), rule.get("technique") or "sliding")
+
+
+def is_partitioned(rule: Mapping[str, Any]) -> bool:
+    """Whether `rule` keeps one budget per metadata value (so it has many counters)."""
+    return any(isinstance(m, dict) and m.get("mode") == "partition"
+               for m in (rule.get("metadata") or {}).values())
 
 
 def admit_spend(account_id: str, gateway_id: str, gateway: Mapping[str, Any], provider: str,
