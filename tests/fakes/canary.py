@@ -90,7 +90,8 @@ class Blackhole:
 
 def raw_http_server(response: bytes) -> tuple[int, threading.Event]:
     """A one-shot HTTP server that answers `response` bytes verbatim (for header bytes no
-    framework would write); returns its port and an event set once it answered."""
+    framework would write); returns its port and an event set once it answered. The event is
+    set after the bytes are sent, so a client may read the answer first: wait on it."""
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     listener.listen(4)

@@ -157,7 +157,7 @@ def test_upstream_header_outside_latin1_is_relayed_byte_for_byte(served_inferenc
     conn.request("POST", gw_path(account, "openai", "/chat/completions"), json.dumps(CHAT),
                  {"content-type": "application/json", **AUTH})
     resp = conn.getresponse()
-    assert resp.read() == b"{}" and answered.is_set() and resp.status == 200
+    assert resp.read() == b"{}" and answered.wait(5) and resp.status == 200
     # http.client decodes header bytes as Latin-1: encoding back gives the bytes on the wire.
     assert resp.getheader("x-note").encode("latin-1") == value
     conn.close()
