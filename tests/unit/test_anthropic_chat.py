@@ -7,8 +7,9 @@ from typing import Any
 import pytest
 
 from aigw.errors import InvalidRequest
-from aigw.providers.anthropic_chat import ANTHROPIC_CHAT, DEFAULT_MAX_TOKENS, TOOL_CHOICES
+from aigw.providers.anthropic_chat import ANTHROPIC_CHAT, DEFAULT_MAX_TOKENS
 from aigw.providers.anthropic_response import ERROR_STATUS, STOP_REASONS
+from aigw.providers.anthropic_tools import TOOL_CHOICES
 from aigw.providers.compat_shapes import REASONING_BUDGETS, UpstreamStreamError
 from aigw.providers.spec import StreamEvent
 

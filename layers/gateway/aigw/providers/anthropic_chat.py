@@ -50,6 +50,11 @@ from typing import Any
 
 from aigw.errors import InvalidRequest
 from aigw.providers import anthropic_response, anthropic_stream
+from aigw.providers.anthropic_tools import (
+    convert_response_format,
+    convert_tool_choice,
+    convert_tools,
+)
 from aigw.providers.compat_shapes import (
     ANTHROPIC_FORMAT,
     ChatFunctions,
@@ -69,9 +74,6 @@ MESSAGES_PATH = "/v1/messages"
 DEFAULT_MAX_TOKENS = 4096
 MIN_THINKING_BUDGET = 1024
 IMAGE_MEDIA_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp"})
-
-#: OpenAI `tool_choice` strings -> Anthropic `tool_choice.type`.
-TOOL_CHOICES: dict[str, str] = {"auto": "auto", "none": "none", "required": "any"}
 
 #: OpenAI message roles -> the Anthropic turn they land in (system ones go to `system`).
 ROLES: dict[str, str] = {"user": "user", "tool": "user", "assistant": "assistant"}
@@ -231,65 +233,6 @@ def _no_trailing_whitespace(turns: list[dict[str, Any]]) -> None:
     last = turns[-1]
     if last["role"] == "assistant" and last["content"][-1]["type"] == "text":
         last["content"][-1] = {**last["content"][-1], "text": last["content"][-1]["text"].rstrip()}
-
-
-def convert_tools(body: dict[str, Any]) -> list[Block] | None:
-    tools = body.get("tools")
-    if not tools:
-        return None
-    out: list[Block] = []
-    for i, tool in enumerate(tools):
-        function = tool.get("function") if isinstance(tool, dict) else None
-        if not isinstance(function, dict) or tool.get("type") != "function" \
-                or not function.get("name"):
-            raise InvalidRequest(f"tools[{i}]: only function tools with a name are supported",
-                                 param=f"tools[{i}]")
-        converted: Block = {"name": function["name"],
-                            "input_schema": function.get("parameters")
-                            or {"type": "object", "properties": {}}}
-        if function.get("description"):
-            converted["description"] = function["description"]
-        if function.get("strict"):
-            converted["strict"] = True
-        out.append(converted)
-    return out
-
-
-def convert_tool_choice(body: dict[str, Any]) -> Block | None:
-    choice = body.get("tool_choice")
-    if isinstance(choice, str) and choice in TOOL_CHOICES:
-        out: Block = {"type": TOOL_CHOICES[choice]}
-    elif isinstance(choice, dict) and choice.get("type") == "function" \
-            and (choice.get("function") or {}).get("name"):
-        out = {"type": "tool", "name": choice["function"]["name"]}
-    elif choice is None:
-        out = {"type": "auto"}
-    else:
-        raise InvalidRequest("tool_choice must be auto, none, required or a named function",
-                             param="tool_choice")
-    if body.get("parallel_tool_calls") is False and out["type"] != "none":
-        out["disable_parallel_tool_use"] = True
-    elif choice is None:
-        return None  # Anthropic's default is auto; nothing to say
-    return out
-
-
-def convert_response_format(body: dict[str, Any]) -> Block | None:
-    fmt = body.get("response_format")
-    kind = fmt.get("type") if isinstance(fmt, dict) else None
-    if fmt is None or kind == "text":
-        return None
-    if kind == "json_schema":
-        schema = (fmt.get("json_schema") or {}).get("schema")
-        if not isinstance(schema, dict):
-            raise InvalidRequest("response_format.json_schema.schema is required",
-                                 param="response_format")
-        return {"format": {"type": "json_schema", "schema": schema}}
-    if kind == "json_object":
-        raise InvalidRequest("anthropic has no JSON mode without a schema; use response_format "
-                             "type json_schema", param="response_format")
-    raise InvalidRequest(f"response_format type '{kind}' is not supported",
-                         param="response_format")
 
 
 def _limits(body: dict[str, Any]) -> tuple[int, Block | None]:
